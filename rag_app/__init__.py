@@ -1,0 +1,5 @@
+"""The Django project package; loads the Celery app so shared tasks bind to it."""
+
+from rag_app.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,27 @@
+"""The one domain error type and the DRF handler that maps it to HTTP."""
+
+from typing import Any
+
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class ApplicationError(Exception):
+    """A failure the user can act on; `status` is the HTTP status the API answers with."""
+
+    def __init__(self, message: str, *, status: int = 400, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Render ApplicationError as {"error": {"code", "message"}}; defer to DRF otherwise."""
+    if isinstance(exc, ApplicationError):
+        return Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
+    response = exception_handler(exc, context)
+    if response is not None and response.status_code == status.HTTP_400_BAD_REQUEST:
+        response.data = {"error": {"code": "invalid", "message": "Invalid input.", "fields": response.data}}
+    return response
