@@ -1,0 +1,1 @@
+"""Documents: upload, text extraction, chunking and indexing."""

@@ -1,0 +1,15 @@
+"""Admin for documents: operators can see status and errors."""
+
+from django.contrib import admin
+
+from documents.models import Document
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin[Document]):
+    """Documents with their ingestion state."""
+
+    list_display = ["id", "title", "owner", "kind", "status", "chunk_count", "created_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["title", "owner__username", "sha256"]
+    readonly_fields = ["sha256", "size", "status", "error", "page_count", "chunk_count"]

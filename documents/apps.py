@@ -1,0 +1,10 @@
+"""App config for documents."""
+
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    """Uploaded documents and their chunks."""
+
+    name = "documents"
+    default_auto_field = "django.db.models.BigAutoField"

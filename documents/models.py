@@ -1,0 +1,75 @@
+"""Documents a user uploaded and the text chunks cut from them (the source of truth for the index)."""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.utils.text import get_valid_filename
+
+
+def upload_path(document: "Document", filename: str) -> str:
+    """Store under the owner's folder with a random part, keeping only a safe base name."""
+    safe = get_valid_filename(PurePath(filename).name) or "upload"
+    return f"documents/{document.owner_id}/{uuid.uuid4().hex}/{safe}"
+
+
+class Document(models.Model):
+    """One uploaded file and its ingestion state."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        PROCESSING = "processing"
+        READY = "ready"
+        FAILED = "failed"
+
+    class Kind(models.TextChoices):
+        PDF = "pdf"
+        TEXT = "text"
+        MARKDOWN = "markdown"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=255)
+    file = models.FileField(upload_to=upload_path, max_length=500)
+    original_name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    chunk_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Chunk(models.Model):
+    """A passage of a document; its index id is `<document_id>:<index>`."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    text = models.TextField()
+    page = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document_id", "index"]
+        constraints = [models.UniqueConstraint(fields=["document", "index"], name="unique_chunk_index")]
+
+    def __str__(self) -> str:
+        return self.chunk_id
+
+    @property
+    def chunk_id(self) -> str:
+        """The deterministic id used in the vector index."""
+        return chunk_id(self.document_id, self.index)
+
+
+def chunk_id(document_id: int, index: int) -> str:
+    """The vector index id of a document's index-th chunk."""
+    return f"{document_id}:{index}"

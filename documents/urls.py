@@ -1,0 +1,11 @@
+"""Browser URLs for documents."""
+
+from django.urls import path
+
+from documents import views
+
+app_name = "documents"
+urlpatterns = [
+    path("", views.document_list_view, name="list"),
+    path("<int:document_id>/", views.document_detail_view, name="detail"),
+]
