@@ -1,0 +1,1 @@
+"""Q&A: retrieve the user's passages, generate a cited answer, keep the record."""

@@ -1,0 +1,14 @@
+"""Admin for answers."""
+
+from django.contrib import admin
+
+from rag_app.qa.models import Answer
+
+
+@admin.register(Answer)
+class AnswerAdmin(admin.ModelAdmin[Answer]):
+    """Answers with the model that produced them."""
+
+    list_display = ["id", "owner", "question", "provider", "model", "duration_ms", "created_at"]
+    list_filter = ["provider", "model"]
+    search_fields = ["question", "owner__username"]

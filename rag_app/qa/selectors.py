@@ -1,0 +1,11 @@
+"""Reads for Q&A, always scoped to an owner."""
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+
+from rag_app.qa.models import Answer
+
+
+def answer_list(*, owner: User) -> QuerySet[Answer]:
+    """The owner's answers, newest first."""
+    return Answer.objects.filter(owner=owner)
