@@ -1,0 +1,1 @@
+"""Notes: the user's own writing, indexed and cited like documents."""
