@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -18,44 +16,16 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import ROOT, free_port, stop, wait_for_line, wait_http
+
 VENV_BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"{url} died at start-up:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"{url} did not answer in {timeout} s:\n{log.read_text()[-3000:]}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Chroma server (the one the chromadb wheel ships), shared by tests and the worker."""
     path = tmp_path_factory.mktemp("chroma")
-    port = _free_port()
+    port = free_port()
     log = path / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -64,10 +34,10 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    _wait_http(f"{url}/api/v2/heartbeat", proc, log, timeout=60)
+    wait_http(f"{url}/api/v2/heartbeat", proc, log, timeout=60)
     settings.CHROMA_URL = url
     yield url
-    _stop(proc)
+    stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -103,15 +73,10 @@ def celery_worker_process(
     cmd = [str(VENV_BIN / "celery"), "-A", "rag_app", "worker", "--pool=threads", "--concurrency=2", "--loglevel=INFO"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while "ready." not in log.read_text():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            _stop(proc)
-            pytest.fail(f"The Celery worker did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
+    wait_for_line("ready.", proc, log, timeout=120)
     proc.log_path = log  # type: ignore[attr-defined]
     yield proc
-    _stop(proc)
+    stop(proc)
 
 
 @pytest.fixture

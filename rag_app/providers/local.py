@@ -18,6 +18,7 @@ from rag_app.providers.base import ChatDelta, ChatModel, Embedder, Message, Prov
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no progress bars in worker logs
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ _loaded: dict[str, Any] = {}
 
 def _configure_torch() -> None:
     import torch
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
     if settings.LOCAL_TORCH_THREADS:
         torch.set_num_threads(settings.LOCAL_TORCH_THREADS)
@@ -176,5 +180,7 @@ class LocalEmbedder(Embedder):
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = _embed_runtime().encode(list(texts), batch_size=len(texts), normalize_embeddings=True)
+        vectors = _embed_runtime().encode(
+            list(texts), batch_size=len(texts), normalize_embeddings=True, show_progress_bar=False
+        )
         return [[float(x) for x in row] for row in vectors]
