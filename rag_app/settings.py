@@ -145,8 +145,13 @@ CHROMA_URL = env_url("CHROMA_URL", "")
 CHROMA_PATH = env_path("CHROMA_PATH", DATA_DIR / "chroma")
 CHROMA_COLLECTION = env_str("CHROMA_COLLECTION", "chunks")
 
-# --- Models and providers.
-LLM_PROVIDER = env_choice("LLM_PROVIDER", "local", ("local",))
+# --- Models and providers. LLM_PROVIDER is the rollback switch for chat and embeddings; rows in the
+# admin (providers.ProviderSetting) override these per role at run time.
+_KINDS = ("local", "vllm", "ollama")
+LLM_PROVIDER = env_choice("LLM_PROVIDER", "local", _KINDS)
+LLM_FALLBACK_PROVIDER = env_choice("LLM_FALLBACK_PROVIDER", "none", ("none", *_KINDS))
+VISION_PROVIDER = env_choice("VISION_PROVIDER", "ollama", ("none", "vllm", "ollama"))
+VISION_FALLBACK_PROVIDER = env_choice("VISION_FALLBACK_PROVIDER", "none", ("none", "vllm", "ollama"))
 MODEL_CACHE_DIR = env_path("MODEL_CACHE_DIR", Path.home() / ".cache" / "rag-app" / "models")
 LOCAL_TORCH_THREADS = env_int("LOCAL_TORCH_THREADS", 0, minimum=0)
 VLLM_URL = env_url("VLLM_URL", "http://127.0.0.1:8001/v1")
@@ -154,8 +159,28 @@ VLLM_API_KEY = env_str("VLLM_API_KEY", "")
 VLLM_CHAT_MODEL = env_str("VLLM_CHAT_MODEL", "smollm2")
 VLLM_EMBED_URL = env_url("VLLM_EMBED_URL", "http://127.0.0.1:8002/v1")
 VLLM_EMBED_MODEL = env_str("VLLM_EMBED_MODEL", "minilm")
+VLLM_VISION_URL = env_url("VLLM_VISION_URL", VLLM_URL)
+VLLM_VISION_MODEL = env_str("VLLM_VISION_MODEL", VLLM_CHAT_MODEL)
+VLLM_MAX_IN_FLIGHT = env_int("VLLM_MAX_IN_FLIGHT", 64, minimum=1)
 OLLAMA_URL = env_url("OLLAMA_URL", "http://127.0.0.1:11434")
+OLLAMA_CHAT_MODEL = env_str("OLLAMA_CHAT_MODEL", "llama3.1:8b")
+OLLAMA_EMBED_MODEL = env_str("OLLAMA_EMBED_MODEL", "all-minilm")
 OLLAMA_VISION_MODEL = env_str("OLLAMA_VISION_MODEL", "llava:7b")
+OLLAMA_NUM_CTX = env_int("OLLAMA_NUM_CTX", 8192, minimum=512)
+OLLAMA_KEEP_ALIVE = env_str("OLLAMA_KEEP_ALIVE", "5m")
+OLLAMA_MAX_IN_FLIGHT = env_int("OLLAMA_MAX_IN_FLIGHT", 4, minimum=1)
+PROVIDER_TIMEOUT = env_float("PROVIDER_TIMEOUT", 120.0, minimum=0.1)
+PROVIDER_RETRIES = env_int("PROVIDER_RETRIES", 2, minimum=0)
+PROVIDER_CONFIG_TTL = env_float("PROVIDER_CONFIG_TTL", 2.0)
+CIRCUIT_FAILURES = env_int("CIRCUIT_FAILURES", 3, minimum=1)
+CIRCUIT_COOLDOWN = env_float("CIRCUIT_COOLDOWN", 30.0)
+PROVIDER_HEALTH_INTERVAL = env_int("PROVIDER_HEALTH_INTERVAL", 60, minimum=5)
+CELERY_BEAT_SCHEDULE = {
+    "provider-health": {
+        "task": "rag_app.providers.tasks.provider_health_task",
+        "schedule": float(PROVIDER_HEALTH_INTERVAL),
+    },
+}
 
 # --- Ingestion and answering.
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 50, minimum=1)

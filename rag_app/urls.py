@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from documents.api import DocumentDetailApi, DocumentListCreateApi
+from rag_app.providers.api import HealthApi
 from rag_app.qa.api import AskApi
 
 api = [
@@ -14,6 +15,7 @@ api = [
     path("documents/", DocumentListCreateApi.as_view(), name="documents"),
     path("documents/<int:document_id>/", DocumentDetailApi.as_view(), name="document"),
     path("ask/", AskApi.as_view(), name="ask"),
+    path("health/", HealthApi.as_view(), name="health"),
 ]
 
 urlpatterns = [

@@ -146,3 +146,20 @@ def reset() -> None:
     """Drop the whole collection, to rebuild the index from the database."""
     with contextlib.suppress(chromadb.errors.NotFoundError):
         _client().delete_collection(settings.CHROMA_COLLECTION)
+
+
+_FINGERPRINT_KEY = "embedding_fingerprint"
+
+
+def get_fingerprint() -> str | None:
+    """The embedding fingerprint stored with the collection (JSON text), if any."""
+    with _collection() as collection:
+        value = (collection.metadata or {}).get(_FINGERPRINT_KEY)
+    return str(value) if value else None
+
+
+def set_fingerprint(value: str) -> None:
+    """Store the embedding fingerprint with the collection."""
+    with _collection() as collection:
+        metadata = {k: v for k, v in (collection.metadata or {}).items() if not k.startswith("hnsw:")}
+        collection.modify(metadata={**metadata, _FINGERPRINT_KEY: value})

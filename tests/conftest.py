@@ -127,3 +127,12 @@ def wait_for_status() -> Callable[[APIClient, int], dict[str, object]]:
         pytest.fail(f"document {document_id} still {body['status']} after {timeout} s")
 
     return wait
+
+
+@pytest.fixture(scope="session")
+def vllm_servers() -> None:
+    """Both real vLLM CPU servers answering (scripts/test starts them early; this waits or starts them)."""
+    from tests.providers.vllm import serve
+
+    serve("start", "all")
+    serve("wait", "1200", "all")

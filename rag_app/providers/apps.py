@@ -1,4 +1,4 @@
-"""App config for the provider layer (its settings live in the database from the provider issue on)."""
+"""App config for the provider layer: settings per role in the database, health, call log."""
 
 from django.apps import AppConfig
 
@@ -9,3 +9,15 @@ class ProvidersConfig(AppConfig):
     name = "rag_app.providers"
     label = "providers"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from rag_app.providers import config
+        from rag_app.providers.models import ProviderSetting
+
+        def changed(**_: object) -> None:
+            config.invalidate()
+
+        post_save.connect(changed, sender=ProviderSetting, weak=False)
+        post_delete.connect(changed, sender=ProviderSetting, weak=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
@@ -73,10 +73,12 @@ class Usage:
 
 @dataclass(frozen=True)
 class ChatDelta:
-    """A piece of a streamed answer; the last one carries usage."""
+    """A piece of a streamed answer; the last one carries usage and who served it."""
 
     text: str = ""
     usage: Usage | None = None
+    provider: str = ""
+    model: str = ""
 
 
 @dataclass
@@ -105,11 +107,14 @@ class ChatModel(abc.ABC):
     def complete(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> ChatResult:
         """Generate the whole answer."""
         parts: list[str] = []
-        usage = Usage()
+        result = ChatResult(text="", provider=self.kind, model=self.model)
         for delta in self.stream(messages, max_tokens=max_tokens, temperature=temperature):
             parts.append(delta.text)
-            usage = delta.usage or usage
-        return ChatResult(text="".join(parts).strip(), provider=self.kind, model=self.model, usage=usage)
+            result.usage = delta.usage or result.usage
+            result.provider = delta.provider or result.provider
+            result.model = delta.model or result.model
+        result.text = "".join(parts).strip()
+        return result
 
 
 class Embedder(abc.ABC):
@@ -125,11 +130,20 @@ class Embedder(abc.ABC):
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         """Embed texts in one call, in order."""
 
-    def embed(self, texts: Sequence[str], *, batch_size: int) -> list[list[float]]:
-        """Embed any number of texts, batch_size at a time."""
+    def embed(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> list[list[float]]:
+        """Embed any number of texts, batch_size at a time, reporting (done, total) after each batch."""
+        size = batch_size or self.endpoint.batch_size
         vectors: list[list[float]] = []
-        for start in range(0, len(texts), batch_size):
-            vectors.extend(self.embed_batch(texts[start : start + batch_size]))
+        for start in range(0, len(texts), size):
+            vectors.extend(self.embed_batch(texts[start : start + size]))
+            if on_progress:
+                on_progress(len(vectors), len(texts))
         return vectors
 
     def embed_one(self, text: str) -> list[float]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from rag_app.providers.base import ChatDelta, ChatModel, Embedder, Endpoint, Message, ProviderError, Usage
+from rag_app.providers.base import ChatDelta, ChatModel, Embedder, Endpoint, Health, Message, ProviderError, Usage
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -165,7 +165,8 @@ class LocalChatModel(ChatModel):
         if "error" in result:
             raise ProviderError(f"Local generation failed: {result['error']}", permanent=True, provider=self.kind)
         completion_tokens = int(result["output"].shape[1]) - prompt_tokens
-        yield ChatDelta(usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens))
+        usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+        yield ChatDelta(usage=usage, provider=self.kind, model=self.model)
 
 
 class LocalEmbedder(Embedder):
@@ -180,3 +181,23 @@ class LocalEmbedder(Embedder):
             list(texts), batch_size=len(texts), normalize_embeddings=True, show_progress_bar=False
         )
         return [[float(x) for x in row] for row in vectors]
+
+
+def check(endpoint: Endpoint, role: str) -> Health:
+    """Load the in-process model and run a tiny request through it."""
+    import time
+
+    started = time.monotonic()
+    health = Health(ok=False, models=[endpoint.model], model_present=True)
+    try:
+        if role == "embeddings":
+            health.embedding_dimension = len(LocalEmbedder(endpoint).embed_one("health check"))
+        elif role == "chat":
+            health.context_length = int(_chat_runtime()[1].config.max_position_embeddings)
+        else:
+            raise ProviderError(f"the local provider cannot serve the {role} role", permanent=True, provider="local")
+        health.ok = True
+    except ProviderError as exc:
+        health.error = str(exc)
+    health.latency_ms = int((time.monotonic() - started) * 1000)
+    return health

@@ -1,27 +1,299 @@
-"""Picks the provider for each role from settings; one instance per process."""
+"""The provider for each role from the current configuration, with failover and a log of every call.
 
-from functools import cache
+Around every call: a circuit breaker per server, a cap on requests in flight, retries of transient
+errors where no fallback follows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db import DatabaseError
 
-from rag_app.providers.base import ChatModel, Embedder
+from rag_app.providers import fingerprint
+from rag_app.providers.base import (
+    ChatDelta,
+    ChatModel,
+    ChatResult,
+    Embedder,
+    Endpoint,
+    Message,
+    ProviderError,
+    Role,
+    Usage,
+    VisionModel,
+)
+from rag_app.providers.breaker import breaker_for
+from rag_app.providers.config import RoleConfig, role_config
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_instances: dict[tuple[str, Endpoint], Any] = {}
+_slots: dict[tuple[str, str, str, int], threading.BoundedSemaphore] = {}
+EMBED_BATCHES_IN_FLIGHT = 4
 
 
-@cache
+def _classes(kind: str) -> dict[str, type[Any]]:
+    if kind == "local":
+        from rag_app.providers import local
+
+        return {"chat": local.LocalChatModel, "embeddings": local.LocalEmbedder}
+    if kind == "vllm":
+        from rag_app.providers import openai_compat
+
+        return {
+            "chat": openai_compat.OpenAIChatModel,
+            "embeddings": openai_compat.OpenAIEmbedder,
+            "vision": openai_compat.OpenAIVisionModel,
+        }
+    if kind == "ollama":
+        from rag_app.providers import ollama  # type: ignore[attr-defined,unused-ignore]
+
+        return {"chat": ollama.OllamaChatModel, "embeddings": ollama.OllamaEmbedder, "vision": ollama.OllamaVisionModel}
+    raise ProviderError(f"Unknown provider kind {kind!r}", permanent=True)
+
+
+def build(role: Role, endpoint: Endpoint) -> Any:
+    """The concrete model object for an endpoint in a role, one per process (clients are pooled)."""
+    key = (role, endpoint)
+    with _lock:
+        if key not in _instances:
+            cls = _classes(endpoint.kind).get(role)
+            if cls is None:
+                raise ProviderError(f"{endpoint.kind} cannot serve the {role} role", permanent=True)
+            _instances[key] = cls(endpoint)
+        return _instances[key]
+
+
+@contextlib.contextmanager
+def _in_flight(endpoint: Endpoint) -> Iterator[None]:
+    """Hold one of the endpoint's max_in_flight places (Ollama serves few at a time; vLLM many)."""
+    key = (endpoint.kind, endpoint.base_url, endpoint.model, endpoint.max_in_flight)
+    with _lock:
+        slot = _slots.setdefault(key, threading.BoundedSemaphore(endpoint.max_in_flight))
+    if not slot.acquire(timeout=endpoint.timeout):
+        raise ProviderError(
+            f"{endpoint.label}: {endpoint.max_in_flight} requests already in flight for {endpoint.timeout:g} s",
+            permanent=False,
+            provider=endpoint.kind,
+        )
+    try:
+        yield
+    finally:
+        slot.release()
+
+
+def _record(role: Role, endpoint: Endpoint, started: float, error: ProviderError | None = None, **fields: Any) -> None:
+    from rag_app.providers.models import ProviderCall
+
+    try:
+        ProviderCall.objects.create(
+            role=role,
+            kind=endpoint.kind,
+            model=endpoint.model,
+            ok=error is None,
+            error=str(error or "")[:2000],
+            latency_ms=int((time.monotonic() - started) * 1000),
+            **fields,
+        )
+    except DatabaseError:  # the call log must never break the call itself
+        log.warning("could not record a %s call to %s", role, endpoint.label, exc_info=True)
+
+
+def _candidates(config: RoleConfig) -> list[tuple[Endpoint, int]]:
+    """Endpoints to try, each with its number of attempts (retries only where nothing follows)."""
+    endpoints = [e for e in (config.primary, config.fallback) if e is not None]
+    if not endpoints:
+        raise ProviderError(f"No provider is configured for the {config.role} role", permanent=True)
+    return [(e, 1 if i < len(endpoints) - 1 else 1 + settings.PROVIDER_RETRIES) for i, e in enumerate(endpoints)]
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(min(8.0, 0.5 * 2**attempt))
+
+
+def _with_failover(role: Role, config: RoleConfig, call: Callable[[Endpoint], T]) -> T:
+    """Run call on the primary, failing over to the fallback on transient errors or an open circuit."""
+    last: ProviderError | None = None
+    for endpoint, attempts in _candidates(config):
+        breaker = breaker_for(endpoint)
+        for attempt in range(attempts):
+            if not breaker.allow():
+                last = ProviderError(f"{endpoint.label} keeps failing; not calling it for now", permanent=False)
+                break
+            try:
+                result = call(endpoint)
+            except ProviderError as exc:
+                if exc.permanent:
+                    raise
+                breaker.record_failure()
+                last = exc
+                if attempt + 1 < attempts:
+                    _backoff(attempt)
+                continue
+            breaker.record_success()
+            return result
+    assert last is not None
+    raise last
+
+
+class RoutedChatModel(ChatModel):
+    """Chat through the role's primary, failing over to its fallback until the first token arrives."""
+
+    kind = "routed"
+
+    def __init__(self, config: RoleConfig) -> None:
+        self.config = config
+        super().__init__(config.primary or config.fallback or Endpoint(kind="local", model="none"))
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
+        def start(endpoint: Endpoint) -> tuple[Endpoint, float, contextlib.ExitStack, ChatDelta, Iterator[ChatDelta]]:
+            stack = contextlib.ExitStack()
+            stack.enter_context(_in_flight(endpoint))
+            started = time.monotonic()
+            model: ChatModel = build("chat", endpoint)
+            deltas = model.stream(messages, max_tokens=max_tokens, temperature=temperature)
+            try:
+                first = next(deltas)  # failures before the first token may still move to the fallback
+            except ProviderError as exc:
+                stack.close()
+                _record("chat", endpoint, started, exc)
+                raise
+            return endpoint, started, stack, first, deltas
+
+        endpoint, started, stack, first, deltas = _with_failover("chat", self.config, start)
+        first_token_ms = int((time.monotonic() - started) * 1000)
+        usage = first.usage or Usage()
+        with stack:
+            yield first
+            try:
+                for delta in deltas:
+                    usage = delta.usage or usage
+                    yield delta
+            except ProviderError as exc:  # a half-sent answer cannot move to another server
+                _record("chat", endpoint, started, exc, first_token_ms=first_token_ms)
+                raise
+        _record(
+            "chat",
+            endpoint,
+            started,
+            first_token_ms=first_token_ms,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+        )
+
+
+class RoutedVisionModel(VisionModel):
+    """Vision through the role's primary, failing over to its fallback."""
+
+    kind = "routed"
+
+    def __init__(self, config: RoleConfig) -> None:
+        self.config = config
+        super().__init__(config.primary or config.fallback or Endpoint(kind="local", model="none"))
+
+    def describe(self, image: bytes, *, mime_type: str, prompt: str, max_tokens: int) -> ChatResult:
+        def call(endpoint: Endpoint) -> ChatResult:
+            started = time.monotonic()
+            try:
+                with _in_flight(endpoint):
+                    model: VisionModel = build("vision", endpoint)
+                    result = model.describe(image, mime_type=mime_type, prompt=prompt, max_tokens=max_tokens)
+            except ProviderError as exc:
+                _record("vision", endpoint, started, exc)
+                raise
+            usage = result.usage
+            _record(
+                "vision",
+                endpoint,
+                started,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+            )
+            return result
+
+        return _with_failover("vision", self.config, call)
+
+
+class GuardedEmbedder(Embedder):
+    """Embeddings from the role's one provider (no fallback: that would mix vector spaces).
+
+    Checks the index's embedding fingerprint first, retries transient errors, caps requests in flight,
+    and keeps several batches in flight on servers that batch (vLLM, Ollama).
+    """
+
+    kind = "routed"
+
+    def __init__(self, endpoint: Endpoint, *, check_index: bool) -> None:
+        super().__init__(endpoint)
+        self.kind = endpoint.kind  # type: ignore[misc]
+        self.check_index = check_index
+
+    def _raw(self, texts: Sequence[str]) -> list[list[float]]:
+        started = time.monotonic()
+        try:
+            with _in_flight(self.endpoint):
+                model: Embedder = build("embeddings", self.endpoint)
+                vectors = model.embed_batch(texts)
+        except ProviderError as exc:
+            _record("embeddings", self.endpoint, started, exc, inputs=len(texts))
+            raise
+        _record("embeddings", self.endpoint, started, inputs=len(texts))
+        return vectors
+
+    def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
+        if self.check_index:
+            fingerprint.ensure_index_matches(self.endpoint, self._raw)
+        config = RoleConfig(role="embeddings", primary=self.endpoint, fallback=None)
+        return _with_failover("embeddings", config, lambda _: self._raw(texts))
+
+    def embed(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> list[list[float]]:
+        size = batch_size or self.endpoint.batch_size
+        batches = [texts[i : i + size] for i in range(0, len(texts), size)]
+        if not batches:
+            return []
+        if self.check_index:
+            fingerprint.ensure_index_matches(self.endpoint, self._raw)
+        workers = 1 if self.endpoint.kind == "local" else min(EMBED_BATCHES_IN_FLIGHT, self.endpoint.max_in_flight)
+        vectors: list[list[float]] = []
+        done = 0
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(self.embed_batch, batches):
+                vectors.extend(result)
+                done += len(result)
+                if on_progress:
+                    on_progress(done, len(texts))
+        return vectors
+
+
 def chat_model() -> ChatModel:
-    """The chat model configured for this process."""
-    if settings.LLM_PROVIDER == "local":
-        from rag_app.providers.local import CHAT_ENDPOINT, LocalChatModel
-
-        return LocalChatModel(CHAT_ENDPOINT)
-    raise NotImplementedError(settings.LLM_PROVIDER)
+    """The chat model for this request: the configured primary, failing over to the fallback."""
+    return RoutedChatModel(role_config("chat"))
 
 
-@cache
-def embedder() -> Embedder:
-    """The embedder configured for this process."""
-    if settings.LLM_PROVIDER == "local":
-        from rag_app.providers.local import EMBED_ENDPOINT, LocalEmbedder
+def embedder(*, check_index: bool = True) -> Embedder:
+    """The configured embedder; check_index=False only for rebuilding the index with a new one."""
+    endpoint = role_config("embeddings").primary
+    if endpoint is None:
+        raise ProviderError("No provider is configured for the embeddings role", permanent=True)
+    return GuardedEmbedder(endpoint, check_index=check_index)
 
-        return LocalEmbedder(EMBED_ENDPOINT)
-    raise NotImplementedError(settings.LLM_PROVIDER)
+
+def vision_model() -> VisionModel:
+    """The vision model: the configured primary, failing over to the fallback."""
+    return RoutedVisionModel(role_config("vision"))

@@ -1,0 +1,178 @@
+"""vLLM, or any OpenAI-compatible server, through the openai SDK: chat, embeddings, vision, health."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import openai
+
+from rag_app.providers.base import (
+    ChatDelta,
+    ChatModel,
+    ChatResult,
+    Embedder,
+    Endpoint,
+    Health,
+    Message,
+    ProviderError,
+    Role,
+    Usage,
+    VisionModel,
+)
+
+PROBE_TEXT = "health check"
+_lock = threading.Lock()
+_clients: dict[tuple[str, str, float], openai.OpenAI] = {}
+
+
+def normalise_base_url(url: str) -> str:
+    """Accept 'http://h:8000', 'http://h:8000/' or 'http://h:8000/v1/' and return 'http://h:8000/v1'.
+
+    A URL with some other path (a proxy's '/openai/v1') is kept as given, minus trailing slashes.
+    """
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/") or "/v1"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def client(endpoint: Endpoint) -> openai.OpenAI:
+    """One pooled client per process per server, key and timeout."""
+    base_url = normalise_base_url(endpoint.base_url)
+    # vLLM without --api-key accepts any key, but the SDK refuses an empty one.
+    key = (base_url, endpoint.api_key or "EMPTY", endpoint.timeout)
+    with _lock:
+        if key not in _clients:
+            # Retries are ours (transient errors only, then failover), so the SDK's are off.
+            _clients[key] = openai.OpenAI(base_url=key[0], api_key=key[1], timeout=key[2], max_retries=0)
+        return _clients[key]
+
+
+def provider_error(exc: Exception, endpoint: Endpoint) -> ProviderError:
+    """Map an SDK error: unreachable, timeouts, 5xx and 429 are transient; other 4xx are permanent."""
+    where = f"{endpoint.label} at {normalise_base_url(endpoint.base_url)}"
+    if isinstance(exc, openai.APITimeoutError):
+        return ProviderError(f"{where} timed out after {endpoint.timeout:g} s", permanent=False, provider="vllm")
+    if isinstance(exc, openai.APIConnectionError):
+        return ProviderError(f"{where} is unreachable: {exc}", permanent=False, provider="vllm")
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.response.status_code
+        detail = _detail(exc)
+        if status == 404:
+            detail += f" (is the server started with --served-model-name {endpoint.model}?)"
+        elif status == 401:
+            detail += " (check VLLM_API_KEY or the provider's API key in the admin)"
+        transient = status >= 500 or status == 429
+        return ProviderError(f"{where} answered HTTP {status}: {detail}", permanent=not transient, provider="vllm")
+    return ProviderError(f"{where} failed: {exc}", permanent=True, provider="vllm")
+
+
+def _detail(exc: openai.APIStatusError) -> str:
+    """The server's own error message (vLLM answers {"error": {"message"}} or {"message"})."""
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error")
+        if isinstance(inner, dict):
+            return str(inner.get("message") or inner)
+        return str(body.get("message") or inner or body)
+    return str(exc.message)
+
+
+def _messages(messages: Sequence[Message]) -> list[Any]:
+    return [{"role": m.role, "content": m.content} for m in messages]
+
+
+class OpenAIChatModel(ChatModel):
+    """Chat completions, streamed, from an OpenAI-compatible server."""
+
+    kind = "vllm"
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
+        try:
+            response = client(self.endpoint).chat.completions.create(
+                model=self.model,
+                messages=_messages(messages),
+                max_tokens=max_tokens,
+                temperature=temperature,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            usage = Usage()
+            with response:
+                for chunk in response:
+                    if chunk.usage is not None:
+                        usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        yield ChatDelta(text=chunk.choices[0].delta.content)
+        except openai.OpenAIError as exc:
+            raise provider_error(exc, self.endpoint) from exc
+        yield ChatDelta(usage=usage, provider=self.kind, model=self.model)
+
+
+class OpenAIEmbedder(Embedder):
+    """Embeddings from an OpenAI-compatible server, many inputs per request."""
+
+    kind = "vllm"
+
+    def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        try:
+            response = client(self.endpoint).embeddings.create(
+                model=self.model, input=list(texts), encoding_format="float"
+            )
+        except openai.OpenAIError as exc:
+            raise provider_error(exc, self.endpoint) from exc
+        return [list(item.embedding) for item in sorted(response.data, key=lambda item: item.index)]
+
+
+class OpenAIVisionModel(VisionModel):
+    """Image descriptions from a vision model served behind the OpenAI API (image_url content)."""
+
+    kind = "vllm"
+
+    def describe(self, image: bytes, *, mime_type: str, prompt: str, max_tokens: int) -> ChatResult:
+        data_url = f"data:{mime_type};base64,{base64.b64encode(image).decode()}"
+        content: Any = [{"type": "text", "text": prompt}, {"type": "image_url", "image_url": {"url": data_url}}]
+        try:
+            response = client(self.endpoint).chat.completions.create(
+                model=self.model,
+                messages=[{"role": "user", "content": content}],
+                max_tokens=max_tokens,
+                temperature=0,
+            )
+        except openai.OpenAIError as exc:
+            raise provider_error(exc, self.endpoint) from exc
+        usage = Usage(response.usage.prompt_tokens, response.usage.completion_tokens) if response.usage else Usage()
+        text = (response.choices[0].message.content or "").strip() if response.choices else ""
+        return ChatResult(text=text, provider=self.kind, model=self.model, usage=usage)
+
+
+def check(endpoint: Endpoint, role: Role) -> Health:
+    """List the server's models, confirm ours is there, read its context length, probe embeddings."""
+    started = time.monotonic()
+    health = Health(ok=False)
+    try:
+        models = list(client(endpoint).models.list())
+        health.models = [m.id for m in models]
+        ours = next((m for m in models if m.id == endpoint.model), None)
+        health.model_present = ours is not None
+        if ours is None:
+            served = ", ".join(health.models) or "none"
+            health.error = f"model {endpoint.model!r} is not served; the server has {served}"
+        else:
+            context = (ours.model_extra or {}).get("max_model_len")
+            health.context_length = int(context) if context else None
+            if role == "embeddings":
+                health.embedding_dimension = len(OpenAIEmbedder(endpoint).embed_one(PROBE_TEXT))
+            health.ok = True
+    except openai.OpenAIError as exc:
+        health.error = str(provider_error(exc, endpoint))
+    except ProviderError as exc:
+        health.error = str(exc)
+    health.latency_ms = int((time.monotonic() - started) * 1000)
+    return health
