@@ -16,6 +16,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.doubles.ollama import OllamaDouble
 from tests.processes import ROOT, free_port, stop, wait_for_line, wait_http
 
 VENV_BIN = Path(sys.executable).parent
@@ -136,3 +137,15 @@ def vllm_servers() -> None:
 
     serve("start", "all")
     serve("wait", "1200", "all")
+
+
+@pytest.fixture
+def ollama_double() -> Iterator[OllamaDouble]:
+    """A fresh Ollama double on a free loopback port with the default models; stopped afterwards.
+
+    A double, because no Ollama binary exists in any registry this machine reaches. Configure it in
+    the test: `.models`, `.embed_fn`, `.chat_fn`, `.fail_next(...)`, `.delay`, `.stop()` / `.start()`.
+    """
+    with OllamaDouble() as double:
+        yield double
+    assert not double.errors, f"the Ollama test double itself failed: {double.errors}"

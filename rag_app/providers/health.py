@@ -19,10 +19,9 @@ def check(endpoint: Endpoint, role: Role) -> Health:
 
         return openai_compat.check(endpoint, role)
     if endpoint.kind == "ollama":
-        from rag_app.providers import ollama  # type: ignore[attr-defined,unused-ignore]
+        from rag_app.providers import ollama
 
-        result: Health = ollama.check(endpoint, role)
-        return result
+        return ollama.check(endpoint, role)
     if endpoint.kind == "local":
         from rag_app.providers import local
 

@@ -56,7 +56,7 @@ def _classes(kind: str) -> dict[str, type[Any]]:
             "vision": openai_compat.OpenAIVisionModel,
         }
     if kind == "ollama":
-        from rag_app.providers import ollama  # type: ignore[attr-defined,unused-ignore]
+        from rag_app.providers import ollama
 
         return {"chat": ollama.OllamaChatModel, "embeddings": ollama.OllamaEmbedder, "vision": ollama.OllamaVisionModel}
     raise ProviderError(f"Unknown provider kind {kind!r}", permanent=True)

@@ -1,0 +1,1 @@
+"""Test doubles for services that cannot run on this machine (only Ollama)."""
