@@ -92,18 +92,23 @@ def _convert_gguf(source: Path, out: Path) -> None:
     tmp.rename(out)
 
 
-def _chat_runtime() -> tuple[Any, Any]:
+def _chat_runtime() -> tuple[Any, Any, Any]:
+    """(tokenizer, model, TextIteratorStreamer), loaded once.
+
+    The imports happen under the lock: two threads importing transformers at once can see a
+    half-initialised module.
+    """
     with _load_lock:
         if "chat" not in _loaded:
             import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
+            from transformers import AutoModelForCausalLM, AutoTokenizer, TextIteratorStreamer
 
             _configure_torch()
             path = chat_model_dir()
             tokenizer = AutoTokenizer.from_pretrained(str(path))
             model = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32)
             model.eval()  # type: ignore[no-untyped-call]
-            _loaded["chat"] = (tokenizer, model)
+            _loaded["chat"] = (tokenizer, model, TextIteratorStreamer)
         return _loaded["chat"]  # type: ignore[no-any-return]
 
 
@@ -124,9 +129,7 @@ class LocalChatModel(ChatModel):
     kind = "local"
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
-        from transformers import TextIteratorStreamer
-
-        tokenizer, model = _chat_runtime()
+        tokenizer, model, streamer_class = _chat_runtime()
         chat = [{"role": m.role, "content": m.content} for m in messages]
         inputs = tokenizer.apply_chat_template(chat, add_generation_prompt=True, return_tensors="pt", return_dict=True)
         prompt_tokens = int(inputs["input_ids"].shape[1])
@@ -138,7 +141,7 @@ class LocalChatModel(ChatModel):
                 permanent=True,
                 provider=self.kind,
             )
-        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        streamer = streamer_class(tokenizer, skip_prompt=True, skip_special_tokens=True)
         sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
         result: dict[str, Any] = {}
 
@@ -153,7 +156,7 @@ class LocalChatModel(ChatModel):
                 )
             except Exception as exc:  # noqa: BLE001 - a thread's error is re-raised in the caller below
                 result["error"] = exc
-                streamer.end()  # type: ignore[no-untyped-call]
+                streamer.end()
 
         with _generate_lock:
             worker = threading.Thread(target=run, name="local-generate", daemon=True)
@@ -166,7 +169,7 @@ class LocalChatModel(ChatModel):
             raise ProviderError(f"Local generation failed: {result['error']}", permanent=True, provider=self.kind)
         completion_tokens = int(result["output"].shape[1]) - prompt_tokens
         usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
-        yield ChatDelta(usage=usage, provider=self.kind, model=self.model)
+        yield ChatDelta(usage=usage)
 
 
 class LocalEmbedder(Embedder):

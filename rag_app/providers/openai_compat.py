@@ -110,7 +110,7 @@ class OpenAIChatModel(ChatModel):
                         yield ChatDelta(text=chunk.choices[0].delta.content)
         except openai.OpenAIError as exc:
             raise provider_error(exc, self.endpoint) from exc
-        yield ChatDelta(usage=usage, provider=self.kind, model=self.model)
+        yield ChatDelta(usage=usage)
 
 
 class OpenAIEmbedder(Embedder):

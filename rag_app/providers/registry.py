@@ -7,11 +7,13 @@ errors where no fallback follows.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -92,21 +94,31 @@ def _in_flight(endpoint: Endpoint) -> Iterator[None]:
         slot.release()
 
 
-def _record(role: Role, endpoint: Endpoint, started: float, error: ProviderError | None = None, **fields: Any) -> None:
+def _call_row(role: Role, endpoint: Endpoint, started: float, error: ProviderError | None, **fields: Any) -> Any:
+    from rag_app.providers.models import ProviderCall
+
+    return ProviderCall(
+        role=role,
+        kind=endpoint.kind,
+        model=endpoint.model,
+        ok=error is None,
+        error=str(error or "")[:2000],
+        latency_ms=int((time.monotonic() - started) * 1000),
+        **fields,
+    )
+
+
+def _save_calls(rows: list[Any]) -> None:
     from rag_app.providers.models import ProviderCall
 
     try:
-        ProviderCall.objects.create(
-            role=role,
-            kind=endpoint.kind,
-            model=endpoint.model,
-            ok=error is None,
-            error=str(error or "")[:2000],
-            latency_ms=int((time.monotonic() - started) * 1000),
-            **fields,
-        )
+        ProviderCall.objects.bulk_create(rows)
     except DatabaseError:  # the call log must never break the call itself
-        log.warning("could not record a %s call to %s", role, endpoint.label, exc_info=True)
+        log.warning("could not record %s provider calls", len(rows), exc_info=True)
+
+
+def _record(role: Role, endpoint: Endpoint, started: float, error: ProviderError | None = None, **fields: Any) -> None:
+    _save_calls([_call_row(role, endpoint, started, error, **fields)])
 
 
 def _candidates(config: RoleConfig) -> list[tuple[Endpoint, int]]:
@@ -172,12 +184,13 @@ class RoutedChatModel(ChatModel):
 
         endpoint, started, stack, first, deltas = _with_failover("chat", self.config, start)
         first_token_ms = int((time.monotonic() - started) * 1000)
-        usage = first.usage or Usage()
+        usage = Usage()
         with stack:
-            yield first
             try:
-                for delta in deltas:
-                    usage = delta.usage or usage
+                for delta in itertools.chain([first], deltas):
+                    if delta.usage:  # the last delta: say who served the answer
+                        usage = delta.usage
+                        delta = replace(delta, provider=endpoint.kind, model=endpoint.model)
                     yield delta
             except ProviderError as exc:  # a half-sent answer cannot move to another server
                 _record("chat", endpoint, started, exc, first_token_ms=first_token_ms)
@@ -238,23 +251,32 @@ class GuardedEmbedder(Embedder):
         self.kind = endpoint.kind  # type: ignore[misc]
         self.check_index = check_index
 
-    def _raw(self, texts: Sequence[str]) -> list[list[float]]:
+    def _raw(self, texts: Sequence[str], calls: list[Any] | None = None) -> list[list[float]]:
+        """One request; its log row is saved now, or collected into calls to be saved by the caller."""
         started = time.monotonic()
+        error: ProviderError | None = None
         try:
             with _in_flight(self.endpoint):
                 model: Embedder = build("embeddings", self.endpoint)
-                vectors = model.embed_batch(texts)
+                return model.embed_batch(texts)
         except ProviderError as exc:
-            _record("embeddings", self.endpoint, started, exc, inputs=len(texts))
+            error = exc
             raise
-        _record("embeddings", self.endpoint, started, inputs=len(texts))
-        return vectors
+        finally:
+            row = _call_row("embeddings", self.endpoint, started, error, inputs=len(texts))
+            if calls is None:
+                _save_calls([row])
+            else:
+                calls.append(row)
+
+    def _guarded(self, texts: Sequence[str], calls: list[Any] | None = None) -> list[list[float]]:
+        config = RoleConfig(role="embeddings", primary=self.endpoint, fallback=None)
+        return _with_failover("embeddings", config, lambda _: self._raw(texts, calls))
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         if self.check_index:
             fingerprint.ensure_index_matches(self.endpoint, self._raw)
-        config = RoleConfig(role="embeddings", primary=self.endpoint, fallback=None)
-        return _with_failover("embeddings", config, lambda _: self._raw(texts))
+        return self._guarded(texts)
 
     def embed(
         self,
@@ -271,13 +293,29 @@ class GuardedEmbedder(Embedder):
             fingerprint.ensure_index_matches(self.endpoint, self._raw)
         workers = 1 if self.endpoint.kind == "local" else min(EMBED_BATCHES_IN_FLIGHT, self.endpoint.max_in_flight)
         vectors: list[list[float]] = []
-        done = 0
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(self.embed_batch, batches):
-                vectors.extend(result)
-                done += len(result)
-                if on_progress:
-                    on_progress(done, len(texts))
+        calls: list[Any] = []  # saved from this thread: pool threads would each open a connection
+        try:
+            if workers == 1:
+                results: Iterator[list[list[float]]] = (self._guarded(b, calls) for b in batches)
+                vectors = self._gather(results, len(texts), on_progress)
+            else:
+                with ThreadPoolExecutor(max_workers=workers) as pool:
+                    vectors = self._gather(
+                        pool.map(lambda b: self._guarded(b, calls), batches), len(texts), on_progress
+                    )
+        finally:
+            _save_calls(calls)
+        return vectors
+
+    @staticmethod
+    def _gather(
+        results: Iterator[list[list[float]]], total: int, on_progress: Callable[[int, int], None] | None
+    ) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        for result in results:
+            vectors.extend(result)
+            if on_progress:
+                on_progress(len(vectors), total)
         return vectors
 
 

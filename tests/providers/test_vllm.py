@@ -7,9 +7,10 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connections
 
 from rag_app.providers import registry
-from rag_app.providers.base import Message, ProviderError
+from rag_app.providers.base import ChatResult, Message, ProviderError
 from rag_app.providers.config import RoleConfig
 from rag_app.providers.local import EMBED_ENDPOINT, LocalEmbedder
 from rag_app.providers.models import ProviderCall
@@ -63,7 +64,8 @@ def test_streaming_chat_yields_tokens_then_usage():
     assert usage is not None
     assert usage.prompt_tokens > 20
     assert 0 < usage.completion_tokens <= 24
-    assert (deltas[-1].provider, deltas[-1].model) == ("vllm", "smollm2")
+    result = OpenAIChatModel(chat_endpoint()).complete(QUESTION, max_tokens=8, temperature=0)
+    assert (result.provider, result.model) == ("vllm", "smollm2")
 
 
 def test_routed_chat_records_provider_model_tokens_and_time_to_first_token():
@@ -91,8 +93,15 @@ def test_many_embedding_inputs_go_in_one_request_and_match_the_local_model():
 
 def test_sixteen_concurrent_chats_all_succeed():
     model = registry.RoutedChatModel(RoleConfig("chat", primary=chat_endpoint(), fallback=None))
+
+    def ask(_: int) -> ChatResult:
+        try:
+            return model.complete(QUESTION, max_tokens=16, temperature=0)
+        finally:
+            connections.close_all()
+
     with ThreadPoolExecutor(16) as pool:
-        results = list(pool.map(lambda _: model.complete(QUESTION, max_tokens=16, temperature=0), range(16)))
+        results = list(pool.map(ask, range(16)))
     assert all(r.text and r.provider == "vllm" for r in results)
     assert ProviderCall.objects.filter(role="chat", ok=True).count() == 16
 
