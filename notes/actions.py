@@ -138,7 +138,7 @@ def _run_on_note(action: NoteAction) -> None:
         raise ApplicationError("The note is gone.", code="not_found")
     if action.kind == NoteAction.Kind.SUMMARISE:
         result = _complete(action, prompts.summary_messages(note.title, note.body), prompts.SUMMARY_MAX_TOKENS)
-        summary = result.text.strip()
+        summary = prompts.drop_repeats(result.text)
         if not summary:
             raise ApplicationError(f"{_model_label(action)} returned an empty summary.", code="empty_result")
         action.result = {"summary": summary}
@@ -146,7 +146,6 @@ def _run_on_note(action: NoteAction) -> None:
     else:
         result = _complete(action, prompts.suggest_messages(note.title, note.body), prompts.SUGGEST_MAX_TOKENS)
         title, tags = prompts.parse_suggestion(result.text)
-        title = title[:TITLE_MAX_CHARS].strip()
         if not title and not tags:
             raise ApplicationError(
                 f"{_model_label(action)} suggested neither a title nor tags: {result.text[:200]!r}", code="empty_result"
@@ -173,7 +172,7 @@ def _run_key_points(action: NoteAction) -> None:
     documents.sort(key=lambda d: document_ids.index(d.pk))  # in the order the user chose them
     sources = [(d.title, " ".join(c.text for c in d.chunks.all())) for d in documents]
     result = _complete(action, prompts.key_points_messages(sources), prompts.KEY_POINTS_MAX_TOKENS)
-    points = result.text.strip()
+    points = prompts.tidy_points(result.text)
     if not points:
         raise ApplicationError(f"{_model_label(action)} returned no key points.", code="empty_result")
     links = "\n".join(f"- [{_link_text(d.title)}]({reverse('documents:detail', args=[d.pk])})" for d in documents)

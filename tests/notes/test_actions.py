@@ -25,12 +25,25 @@ def create_note(client, **fields):
     return response.json()
 
 
-def test_summarise_runs_on_the_real_model_and_can_be_undone(worker, alice_api, wait_for_action):
-    note = create_note(alice_api)
+@pytest.fixture
+def indexed(alice_api, wait_for_index):
+    """A note whose indexing has finished, so the action is the only task the worker runs."""
+
+    def make(**fields):
+        note = create_note(alice_api, **fields)
+        assert wait_for_index(alice_api, note["id"])["index_status"] == "ready"
+        return note
+
+    return make
+
+
+def test_summarise_runs_on_the_real_model_and_can_be_undone(worker, alice_api, indexed, wait_for_action):
+    note = indexed()
     queued = alice_api.post(f"/api/notes/{note['id']}/actions/", {"kind": "summarise"}, format="json")
     assert queued.status_code == 202, queued.content
     assert queued.json()["status"] == "queued"
     assert queued.json()["prompt_name"] == "note_summary"
+    assert queued.json()["prompt_version"] == 2
 
     action = wait_for_action(alice_api, queued.json()["id"])
     assert action["status"] == "done", action["error"]
@@ -55,8 +68,8 @@ def test_summarise_runs_on_the_real_model_and_can_be_undone(worker, alice_api, w
     assert undone["version"] == summarised["version"] + 1
 
 
-def test_suggest_sets_a_title_and_keeps_existing_tags_and_undo_restores(worker, alice_api, wait_for_action):
-    note = create_note(alice_api, title="untitled")
+def test_suggest_sets_a_title_and_keeps_existing_tags_and_undo_restores(worker, alice_api, indexed, wait_for_action):
+    note = indexed(title="untitled")
     queued = alice_api.post(f"/api/notes/{note['id']}/actions/", {"kind": "suggest"}, format="json").json()
     action = wait_for_action(alice_api, queued["id"])
     assert action["status"] == "done", action["error"]

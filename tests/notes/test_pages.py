@@ -144,7 +144,7 @@ def test_action_buttons_queue_actions_and_show_their_status(alice_client, alice)
     assert '<meta http-equiv="refresh"' in html  # refreshes while the worker is busy
     action_page = alice_client.get(f"/notes/actions/{action.pk}/").content.decode()
     assert "Queued" in action_page
-    assert "note_summary v1" in action_page
+    assert "note_summary v2" in action_page
 
 
 def test_delete_asks_first_then_deletes(alice_client, alice):
