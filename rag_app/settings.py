@@ -193,6 +193,9 @@ RETRIEVAL_TOP_K = env_int("RETRIEVAL_TOP_K", 4, minimum=1)
 ANSWER_MAX_TOKENS = env_int("ANSWER_MAX_TOKENS", 256, minimum=1)
 ANSWER_TEMPERATURE = env_float("ANSWER_TEMPERATURE", 0.0)
 
+# --- Notes.
+NOTE_MAX_CHARS = env_int("NOTE_MAX_CHARS", 100_000, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from rest_framework.authtoken.views import obtain_auth_token
 
@@ -10,12 +10,13 @@ from documents.api import DocumentDetailApi, DocumentListCreateApi
 from rag_app.providers.api import HealthApi
 from rag_app.qa.api import AskApi
 
-api = [
+api: list[URLPattern | URLResolver] = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("documents/", DocumentListCreateApi.as_view(), name="documents"),
     path("documents/<int:document_id>/", DocumentDetailApi.as_view(), name="document"),
     path("ask/", AskApi.as_view(), name="ask"),
     path("health/", HealthApi.as_view(), name="health"),
+    path("notes/", include("notes.api_urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("documents/", include("documents.urls")),
     path("ask/", include("rag_app.qa.urls")),
+    path("notes/", include("notes.urls")),
     path("api/", include((api, "api"))),
     path("admin/", admin.site.urls),
 ]

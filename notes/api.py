@@ -1,0 +1,283 @@
+"""REST endpoints for notes: CRUD with a version check, history, undo, LLM actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notes import actions, selectors, services
+from notes.models import Note, NoteAction, NoteVersion
+from notes.rendering import render_markdown
+from rag_app.auth import current_user
+from rag_app.errors import ApplicationError
+from rag_app.pagination import paginated_response
+from rag_app.qa import selectors as qa_selectors
+
+EXCERPT_CHARS = 200
+
+
+class NoteListOutputSerializer(serializers.ModelSerializer[Note]):
+    """A note in a list: no body, an excerpt instead."""
+
+    tags = serializers.ListField(source="tag_names", child=serializers.CharField())
+    excerpt = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Note
+        fields = ["id", "title", "excerpt", "tags", "version", "index_status", "created_at", "updated_at"]
+
+    def get_excerpt(self, note: Note) -> str:
+        text = " ".join(note.body[: EXCERPT_CHARS * 2].split())
+        return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+class NoteOutputSerializer(serializers.ModelSerializer[Note]):
+    """A whole note, with its body rendered to sanitised HTML."""
+
+    owner = serializers.CharField(source="owner.username")
+    tags = serializers.ListField(source="tag_names", child=serializers.CharField())
+    body_html = serializers.SerializerMethodField()
+    can_undo = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Note
+        fields = [
+            "id",
+            "owner",
+            "title",
+            "body",
+            "body_html",
+            "summary",
+            "tags",
+            "version",
+            "change",
+            "can_undo",
+            "index_status",
+            "index_error",
+            "chunk_count",
+            "url",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_body_html(self, note: Note) -> str:
+        return str(render_markdown(note.body))
+
+    def get_can_undo(self, note: Note) -> bool:
+        return note.undo_version is not None
+
+    def get_url(self, note: Note) -> str:
+        return reverse("notes:detail", args=[note.pk])
+
+
+class NoteVersionOutputSerializer(serializers.ModelSerializer[NoteVersion]):
+    """An earlier state of a note."""
+
+    class Meta:
+        model = NoteVersion
+        fields = ["version", "title", "body", "summary", "tags", "change", "changed_at"]
+
+
+class NoteActionOutputSerializer(serializers.ModelSerializer[NoteAction]):
+    """An action's progress, result and the model that did it."""
+
+    class Meta:
+        model = NoteAction
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "error",
+            "note_id",
+            "params",
+            "result",
+            "provider",
+            "model",
+            "prompt_name",
+            "prompt_version",
+            "version_before",
+            "version_after",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+def _note(request: Request, note_id: int) -> Note:
+    return get_object_or_404(selectors.note_list(owner=current_user(request)), pk=note_id)
+
+
+def _input(request: Request) -> Any:
+    """request.data, turning Django's refusal of an oversized request into our JSON error."""
+    try:
+        return request.data
+    except RequestDataTooBig as exc:
+        raise ApplicationError(
+            f"The request is too large; a note can hold at most {settings.NOTE_MAX_CHARS} characters of text.",
+            status=413,
+            code="request_too_large",
+        ) from exc
+
+
+def _note_response(note: Note, code: int = status.HTTP_200_OK) -> Response:
+    return Response(NoteOutputSerializer(note).data, status=code)
+
+
+class _ExpectedVersionSerializer(serializers.Serializer[None]):
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class NoteListCreateApi(APIView):
+    """GET the caller's notes (?q= searches title and body, ?tag= filters); POST creates one."""
+
+    class FilterSerializer(serializers.Serializer[None]):
+        q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        tag = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+    class InputSerializer(serializers.Serializer[None]):
+        title = serializers.CharField(allow_blank=True, trim_whitespace=False)
+        body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+        tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        notes = selectors.note_list(
+            owner=current_user(request),
+            query=filters.validated_data.get("q", ""),
+            tag=filters.validated_data.get("tag", ""),
+        )
+        return paginated_response(notes, NoteListOutputSerializer, request, self)
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=_input(request))
+        data.is_valid(raise_exception=True)
+        note = services.note_create(owner=current_user(request), **data.validated_data)
+        return _note_response(note, status.HTTP_201_CREATED)
+
+
+class NoteDetailApi(APIView):
+    """GET one note; PATCH with the `version` you read (409 if it changed since); DELETE it."""
+
+    class InputSerializer(serializers.Serializer[None]):
+        version = serializers.IntegerField(min_value=1)
+        title = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+        body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+        tags = serializers.ListField(child=serializers.CharField(), required=False)
+
+    def get(self, request: Request, note_id: int) -> Response:
+        return _note_response(_note(request, note_id))
+
+    def patch(self, request: Request, note_id: int) -> Response:
+        note = _note(request, note_id)
+        data = self.InputSerializer(data=_input(request))
+        data.is_valid(raise_exception=True)
+        fields: dict[str, Any] = dict(data.validated_data)
+        note = services.note_update(note=note, expected_version=fields.pop("version"), **fields)
+        return _note_response(note)
+
+    def delete(self, request: Request, note_id: int) -> Response:
+        services.note_delete(note=_note(request, note_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NoteUndoApi(APIView):
+    """POST undoes the last change (an edit, an action, a restore or an undo); optional `version` check."""
+
+    def post(self, request: Request, note_id: int) -> Response:
+        note = _note(request, note_id)
+        data = _ExpectedVersionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _note_response(services.note_undo(note=note, expected_version=data.validated_data.get("version")))
+
+
+class NoteVersionListApi(APIView):
+    """GET a note's earlier versions, newest first."""
+
+    def get(self, request: Request, note_id: int) -> Response:
+        note = _note(request, note_id)
+        return paginated_response(selectors.note_version_list(note=note), NoteVersionOutputSerializer, request, self)
+
+
+class NoteVersionRestoreApi(APIView):
+    """POST makes an earlier version current again (itself undoable); optional `version` check."""
+
+    def post(self, request: Request, note_id: int, version: int) -> Response:
+        note = _note(request, note_id)
+        data = _ExpectedVersionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = services.note_restore(note=note, version=version, expected_version=data.validated_data.get("version"))
+        return _note_response(note)
+
+
+class NoteActionListCreateApi(APIView):
+    """GET a note's actions; POST {"kind": "summarise"|"suggest"} queues one (202)."""
+
+    class InputSerializer(serializers.Serializer[None]):
+        kind = serializers.ChoiceField(choices=[k.value for k in actions.NOTE_ACTIONS])
+
+    def get(self, request: Request, note_id: int) -> Response:
+        note = _note(request, note_id)
+        queryset = selectors.note_action_list(owner=current_user(request), note=note)
+        return paginated_response(queryset, NoteActionOutputSerializer, request, self)
+
+    def post(self, request: Request, note_id: int) -> Response:
+        note = _note(request, note_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        action = actions.note_action_start(owner=current_user(request), note=note, kind=data.validated_data["kind"])
+        return Response(NoteActionOutputSerializer(action).data, status=status.HTTP_202_ACCEPTED)
+
+
+class NoteActionListApi(APIView):
+    """GET all the caller's note actions, newest first."""
+
+    def get(self, request: Request) -> Response:
+        queryset = selectors.note_action_list(owner=current_user(request))
+        return paginated_response(queryset, NoteActionOutputSerializer, request, self)
+
+
+class NoteActionDetailApi(APIView):
+    """GET one action: poll it until status is done or failed."""
+
+    def get(self, request: Request, action_id: int) -> Response:
+        action = get_object_or_404(selectors.note_action_list(owner=current_user(request)), pk=action_id)
+        return Response(NoteActionOutputSerializer(action).data)
+
+
+class NoteFromAnswerApi(APIView):
+    """POST {"answer_id"} saves one of the caller's answers as a note, its sources kept as links (201)."""
+
+    class InputSerializer(serializers.Serializer[None]):
+        answer_id = serializers.IntegerField()
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        owner = current_user(request)
+        answer = get_object_or_404(qa_selectors.answer_list(owner=owner), pk=data.validated_data["answer_id"])
+        return _note_response(actions.note_from_answer(owner=owner, answer=answer), status.HTTP_201_CREATED)
+
+
+class NoteGenerateApi(APIView):
+    """POST {"document_ids": [...]} queues a new note with the key points of those documents (202)."""
+
+    class InputSerializer(serializers.Serializer[None]):
+        document_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        action = actions.note_generate_start(
+            owner=current_user(request), document_ids=data.validated_data["document_ids"]
+        )
+        return Response(NoteActionOutputSerializer(action).data, status=status.HTTP_202_ACCEPTED)
