@@ -42,7 +42,7 @@ def test_upload_form_shows_the_error_for_a_bad_file(client, alice):
 def test_ask_page_shows_the_answer_page(client, alice):
     client.force_login(alice)
     response = client.post("/ask/", {"question": "Anything there?"}, follow=True)
-    assert response.status_code == 200
+    assert response.status_code == 200, response.content.decode()[-2000:]
     assert "could not find anything" in response.content.decode()
 
 

@@ -5,6 +5,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,3 +27,10 @@ def test_docker_compose_file_is_valid(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert {"postgres", "redis", "chroma", "web", "worker", "migrate"} <= set(result.stdout.split())
+
+
+@pytest.mark.django_db
+def test_no_model_change_lacks_a_migration():
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -22,7 +22,8 @@ def ask_view(request: HttpRequest) -> HttpResponse:
             answer = services.answer_create(owner=current_user(request), question=question)
         except ApplicationError as exc:
             messages.error(request, exc.message)
-            return render(request, "qa/ask.html", {"question": question, "recent": _recent(request)}, status=400)
+            context = {"question": question, "recent": _recent(request)}
+            return render(request, "qa/ask.html", context, status=exc.status)
         return redirect("qa:answer", answer_id=answer.pk)
     return render(request, "qa/ask.html", {"recent": _recent(request)})
 

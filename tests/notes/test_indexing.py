@@ -56,14 +56,18 @@ def test_a_tag_only_change_does_not_queue_reindexing(alice):
 
 def test_an_outdated_indexing_run_does_not_overwrite_newer_text(alice, monkeypatch):
     note = indexed_note(alice, "Race", "Old words about apples.")
-    real_embed = registry.embedder().embed
+    real = registry.embedder()
 
-    def embed_then_someone_edits(texts, *, batch_size):
-        vectors = real_embed(texts, batch_size=batch_size)
-        Note.objects.filter(pk=note.pk).update(body="New words about pears.", version=3)
-        return vectors
+    class EmbedThenSomeoneEdits:
+        def __getattr__(self, name):
+            return getattr(real, name)
 
-    monkeypatch.setattr(registry.embedder(), "embed", embed_then_someone_edits)
+        def embed(self, texts, **options):
+            vectors = real.embed(texts, **options)
+            Note.objects.filter(pk=note.pk).update(body="New words about pears.", version=3)
+            return vectors
+
+    monkeypatch.setattr(registry, "embedder", lambda **_: EmbedThenSomeoneEdits())
     services.note_update(note=note, expected_version=1, body="Older edit about plums.")
     indexing.note_index(note_id=note.pk)
     # The run embedded "plums" but the note now says "pears": it must leave the chunks alone.
