@@ -11,6 +11,7 @@ from documents.formats.base import ExtractionError, Page
 
 _BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f", "\v"}
+_COMMON = ("cp1252", "latin_1", "iso8859_15")
 _MAX_CONTROL_SHARE = 0.01  # real text has almost no control characters; binary junk decodes to many
 
 
@@ -28,9 +29,15 @@ def decode_text(data: bytes) -> str:
 def _decode_other(data: bytes) -> str:
     if b"\x00" in data[:4096] and not data.startswith(_BOMS):
         raise ExtractionError("The file's content is binary, not text.")
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
+    matches = list(charset_normalizer.from_bytes(data))
+    if not matches:
         raise ExtractionError("The text's encoding could not be detected.")
+    best = matches[0]
+    # Short Western texts fit several code pages equally well; Windows-1252 is by far the most common.
+    for match in matches:
+        if match.encoding in _COMMON and match.chaos <= best.chaos + 0.01 and match.coherence >= best.coherence - 0.01:
+            best = match
+            break
     return str(best).lstrip("\ufeff")
 
 

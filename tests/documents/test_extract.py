@@ -111,8 +111,11 @@ def test_archive_unpacking_past_the_limit_is_refused(settings):
         extract(samples.zip_bomb_docx(unpacked_mb=2), "docx")
 
 
-def test_text_in_latin1_is_decoded():
-    assert "café" in decode_text("Un café très chaud, s'il vous plaît.".encode("latin-1"))
+@pytest.mark.parametrize(
+    "text", ["Un café très chaud, s'il vous plaît.", "Crème brûlée, café au lait.", "Grüße aus Köln, schöne Straße"]
+)
+def test_text_in_latin1_is_decoded(text):
+    assert decode_text(text.encode("latin-1")) == text
 
 
 def test_text_in_utf16_is_decoded():
