@@ -35,7 +35,7 @@ def failing_upsert(monkeypatch, failures, *, permanent):
 
 def test_transient_errors_are_retried_until_they_pass(document, monkeypatch):
     calls = failing_upsert(monkeypatch, 2, permanent=False)
-    tasks.document_ingest_task.apply(args=[document.pk])  # eager: retries run at once, without the countdown
+    tasks.document_ingest_task.apply(args=(document.pk,))  # eager: retries run at once, without the countdown
     document.refresh_from_db()
     assert document.status == "ready", document.error
     assert len(calls) == 3
@@ -44,7 +44,7 @@ def test_transient_errors_are_retried_until_they_pass(document, monkeypatch):
 
 def test_permanent_errors_fail_at_once_with_the_reason(document, monkeypatch):
     calls = failing_upsert(monkeypatch, 1, permanent=True)
-    tasks.document_ingest_task.apply(args=[document.pk])
+    tasks.document_ingest_task.apply(args=(document.pk,))
     document.refresh_from_db()
     assert document.status == "failed"
     assert document.error == "Chroma said no"
@@ -54,7 +54,7 @@ def test_permanent_errors_fail_at_once_with_the_reason(document, monkeypatch):
 def test_after_the_last_retry_the_document_fails_saying_so(document, monkeypatch, settings):
     settings.INGEST_RETRIES = 2
     calls = failing_upsert(monkeypatch, 99, permanent=False)
-    tasks.document_ingest_task.apply(args=[document.pk])
+    tasks.document_ingest_task.apply(args=(document.pk,))
     document.refresh_from_db()
     assert document.status == "failed"
     assert document.error == "Gave up after 2 retries: Chroma said no"
@@ -75,4 +75,4 @@ def test_task_is_idempotent_and_late_acknowledged():
 def test_deleted_document_is_no_error(document):
     document_id = document.pk
     document.delete()
-    assert tasks.document_ingest_task.apply(args=[document_id]).successful()
+    assert tasks.document_ingest_task.apply(args=(document_id,)).successful()
