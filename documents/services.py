@@ -31,11 +31,11 @@ def _base_name(name: str) -> str:
     return PureWindowsPath(name.replace("/", "\\")).name.strip() or "upload"
 
 
-def document_create(*, owner: User, upload: File[Any]) -> tuple[Document, bool]:
+def document_create(*, owner: User, upload: File[Any], enqueue: bool = True) -> tuple[Document, bool]:
     """Validate an upload and store it as a queued document, or return the owner's identical one.
 
     Returns (document, created). The file's kind comes from its content; ingestion is enqueued
-    once the row is committed.
+    once the row is committed (unless enqueue is False: the caller ingests it itself).
     """
     name = _base_name(upload.name or "upload")
     size = upload.size or 0
@@ -79,7 +79,8 @@ def document_create(*, owner: User, upload: File[Any]) -> tuple[Document, bool]:
         except BaseException:
             document.file.delete(save=False)  # no row, no file
             raise
-        _enqueue_on_commit(document.pk)
+        if enqueue:
+            _enqueue_on_commit(document.pk)
     return document, True
 
 
@@ -89,11 +90,17 @@ def _enqueue_on_commit(document_id: int) -> None:
     transaction.on_commit(lambda: document_ingest_task.delay(document_id))
 
 
-def document_reingest(*, document: Document) -> Document:
-    """Queue the document to be ingested again (after a failure, or with new settings or models)."""
+def document_reingest(*, document: Document, force: bool = False) -> Document:
+    """Queue the document to be ingested again (after a failure, or with new settings or models).
+
+    A document already queued or processing is refused unless it has been so for longer than a task
+    may run (its worker died), or force is given.
+    """
     busy_since = timezone.now() - document.updated_at
-    if document.status in (Document.Status.QUEUED, Document.Status.PROCESSING) and (
-        busy_since.total_seconds() < settings.CELERY_TASK_TIME_LIMIT
+    if (
+        not force
+        and document.status in (Document.Status.QUEUED, Document.Status.PROCESSING)
+        and busy_since.total_seconds() < settings.CELERY_TASK_TIME_LIMIT
     ):
         raise ApplicationError("The document is already being processed.", status=409, code="busy")
     with transaction.atomic():
