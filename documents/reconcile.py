@@ -75,9 +75,9 @@ def reconcile(*, fix: bool) -> Report:
     stored: dict[int, set[str]] = defaultdict(set)
     for item_id, metadata in vectorstore.iter_metadata():
         report.vectors_checked += 1
-        if metadata.get("source", "document") != "document":
+        if "document_id" not in metadata or metadata.get("source", "document") != "document":
             continue  # notes and other sources keep their own books
-        document_id = int(metadata.get("document_id", -1))
+        document_id = int(metadata["document_id"])
         document = documents.get(document_id)
         if document is None or document.status == Document.Status.FAILED:
             report.orphan_ids.append(item_id)

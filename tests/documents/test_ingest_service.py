@@ -244,3 +244,22 @@ def test_served_embedders_get_several_batches_in_flight_and_every_batch_back(set
 
 def test_local_embedder_runs_one_batch_at_a_time():
     assert ingest.in_flight_for(registry.embedder()) == 1
+
+
+def test_progress_goes_through_every_stage_and_counts_embedded_chunks(alice, monkeypatch, settings):
+    settings.EMBED_BATCH_SIZE = 4
+    monkeypatch.setattr(ingest, "PROGRESS_EVERY", 0)
+    writes = []
+    real_write = ingest.Progress._write
+
+    def record(self, **fields):
+        writes.append(fields)
+        real_write(self, **fields)
+
+    monkeypatch.setattr(ingest.Progress, "_write", record)
+    document = ingested(make_document(alice, "long.txt", ("A paragraph of words.\n\n" * 300).encode(), "text"))
+    stages = [w["stage"] for w in writes if "stage" in w]
+    assert stages == ["extracting", "chunking", "embedding", "storing"]
+    embedded = [w["progress_done"] for w in writes if "stage" not in w]
+    assert embedded == sorted(embedded)
+    assert embedded[-1] == document.chunk_count > 4
