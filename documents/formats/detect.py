@@ -80,7 +80,7 @@ def _by_content(head: bytes, file: IO[bytes]) -> Detected | None:
     if head.startswith(b"PK\x03\x04"):
         return _office(file)
     if looks_like_text(head):
-        if _HTML_START.match(head):
+        if _HTML_START.match(head.removeprefix(b"\xef\xbb\xbf")):
             return Detected("html", "text/html")
         if _MARKDOWN_HEADING.search(head.decode("utf-8", errors="ignore")):
             return Detected("markdown", "text/markdown")

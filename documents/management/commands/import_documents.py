@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm  # type: ignore[import-untyped]
+from tqdm import tqdm
 
 from documents import services
 from rag_app.errors import ApplicationError
