@@ -36,6 +36,8 @@ DESCRIPTIONS = {
     "docx": "a Word document",
     "pptx": "a PowerPoint deck",
     "image": "an image",
+    "html": "an HTML page",
+    "markdown": "Markdown",
     "text": "text",
 }
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)[\s>]", re.I | re.S)
@@ -65,7 +67,10 @@ def detect(name: str, file: IO[bytes]) -> Detected:
     if claimed == found.kind or (claimed in TEXT_KINDS and found.kind in TEXT_KINDS):
         return Detected(claimed, _text_mime(claimed)) if claimed in TEXT_KINDS else found
     what = DESCRIPTIONS.get(found.kind if found.kind not in TEXT_KINDS else "text", found.kind)
-    raise ExtractionError(f"The file is named {suffix} but its content is {what}: rename it or upload the right file.")
+    raise ExtractionError(
+        f"The file is named {suffix} but it is not {DESCRIPTIONS[claimed]}: its content is {what}. "
+        "Rename it or upload the right file."
+    )
 
 
 def _by_content(head: bytes, file: IO[bytes]) -> Detected | None:

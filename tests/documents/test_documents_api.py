@@ -140,8 +140,8 @@ def test_file_over_the_limit_is_refused(alice_api):
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("fake.pdf", b"this is not a pdf at all", "named .pdf but its content is text"),
-        ("photo.png", files.pdf(["x"]), "named .png but its content is a PDF"),
+        ("fake.pdf", b"this is not a pdf at all", "named .pdf but it is not a PDF: its content is text"),
+        ("photo.png", files.pdf(["x"]), "named .png but it is not an image: its content is a PDF"),
         ("junk.txt", samples.junk(), "not a supported format"),
         ("junk", samples.junk(), "not a supported format"),
     ],

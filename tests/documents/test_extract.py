@@ -155,10 +155,10 @@ def test_kind_is_known_from_content(name, data, kind):
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("fake.pdf", b"hello, I am text", "named .pdf but its content is text"),
-        ("image.png", b"plain words", "named .png but its content is text"),
-        ("report.docx", files.pdf(["x"]), "named .docx but its content is a PDF"),
-        ("pdf.txt", files.pdf(["x"]), "named .txt but its content is a PDF"),
+        ("fake.pdf", b"hello, I am text", "named .pdf but it is not a PDF: its content is text"),
+        ("image.png", b"plain words", "named .png but it is not an image: its content is text"),
+        ("report.docx", files.pdf(["x"]), "named .docx but it is not a Word document: its content is a PDF"),
+        ("pdf.txt", files.pdf(["x"]), "named .txt but it is not text: its content is a PDF"),
         ("binary.txt", b"\x00\x01\x02" * 100, "not a supported format"),
         ("junk.bin", samples.junk(), "not a supported format"),
         ("archive.docx", b"PK\x03\x04" + b"\x00" * 100, "damaged"),
