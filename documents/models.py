@@ -24,19 +24,37 @@ class Document(models.Model):
         FAILED = "failed"
 
     class Kind(models.TextChoices):
-        PDF = "pdf"
-        TEXT = "text"
-        MARKDOWN = "markdown"
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word"
+        PPTX = "pptx", "PowerPoint"
+        HTML = "html", "HTML"
+        MARKDOWN = "markdown", "Markdown"
+        TEXT = "text", "Text"
+        IMAGE = "image", "Image"
+
+    class Stage(models.TextChoices):
+        NONE = "", "-"
+        EXTRACTING = "extracting"
+        CHUNKING = "chunking"
+        EMBEDDING = "embedding"
+        STORING = "storing"
+        DONE = "done"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(max_length=255)
     file = models.FileField(upload_to=upload_path, max_length=500)
     original_name = models.CharField(max_length=255)
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    mime_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     error = models.TextField(blank=True)
+    warnings = models.TextField(blank=True, help_text="Parts that could not be read, though the document is usable.")
+    stage = models.CharField(max_length=16, choices=Stage.choices, blank=True, default=Stage.NONE)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    stage_started_at = models.DateTimeField(null=True, blank=True)
     page_count = models.PositiveIntegerField(null=True, blank=True)
     chunk_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -56,6 +74,10 @@ class Chunk(models.Model):
     index = models.PositiveIntegerField()
     text = models.TextField()
     page = models.PositiveIntegerField(null=True, blank=True)
+    heading = models.CharField(max_length=255, blank=True)
+    generated_by = models.CharField(
+        max_length=100, blank=True, help_text="The model or OCR engine that wrote this text; blank when a person did."
+    )
 
     class Meta:
         ordering = ["document_id", "index"]

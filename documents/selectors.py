@@ -1,7 +1,10 @@
 """Reads for documents, always scoped to an owner."""
 
+from datetime import datetime
+
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from documents.models import Chunk, Document
 
@@ -24,3 +27,15 @@ def chunk_list(*, owner: User, chunk_keys: list[tuple[int, int]]) -> dict[tuple[
     ).select_related("document")
     wanted = set(chunk_keys)
     return {(c.document_id, c.index): c for c in chunks if (c.document_id, c.index) in wanted}
+
+
+def document_progress(document: Document, *, now: datetime | None = None) -> dict[str, object]:
+    """The current stage, done/total within it, and an estimate of the seconds the stage still needs."""
+    eta: int | None = None
+    done, total = document.progress_done, document.progress_total
+    if document.status == Document.Status.READY:
+        eta = 0
+    elif document.status == Document.Status.PROCESSING and document.stage_started_at and 0 < done < total:
+        elapsed = ((now or timezone.now()) - document.stage_started_at).total_seconds()
+        eta = max(0, round(elapsed / done * (total - done)))
+    return {"stage": document.stage or None, "done": done, "total": total, "eta_seconds": eta}

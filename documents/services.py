@@ -1,66 +1,136 @@
-"""Writes for documents: accept an upload, ingest it into the index, record failure."""
+"""Writes for documents: accept an upload (or find its duplicate), ingest, re-ingest, delete, fail."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import time
+from pathlib import PureWindowsPath
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
-from documents.chunking import chunk_pages
-from documents.extract import ExtractionError, extract, kind_for
-from documents.models import Chunk, Document, chunk_id
+from documents import ingest
+from documents.chunking import Passage
+from documents.extract import ExtractionError, detect
+from documents.models import Document
 from rag_app import vectorstore
 from rag_app.errors import ApplicationError
-from rag_app.providers import registry
 from rag_app.providers.base import ProviderError
 
 log = logging.getLogger(__name__)
 
 
-def document_create(*, owner: User, upload: UploadedFile) -> Document:
-    """Validate an upload, store it as a queued document and enqueue its ingestion."""
-    from documents.tasks import document_ingest_task
+def _base_name(name: str) -> str:
+    """The file's own name, whatever path (POSIX or Windows, '..' or not) the client sent."""
+    return PureWindowsPath(name.replace("/", "\\")).name.strip() or "upload"
 
-    name = upload.name or "upload"
+
+def document_create(*, owner: User, upload: File[Any], enqueue: bool = True) -> tuple[Document, bool]:
+    """Validate an upload and store it as a queued document, or return the owner's identical one.
+
+    Returns (document, created). The file's kind comes from its content; ingestion is enqueued
+    once the row is committed (unless enqueue is False: the caller ingests it itself).
+    """
+    name = _base_name(upload.name or "upload")
+    size = upload.size or 0
     limit = settings.MAX_UPLOAD_MB * 1024 * 1024
-    if not upload.size:
+    if not size:
         raise ApplicationError(f"{name!r} is empty.", code="empty_file")
-    if upload.size > limit:
+    if size > limit:
         raise ApplicationError(
-            f"{name!r} is {upload.size / 1048576:.1f} MB; the limit is {settings.MAX_UPLOAD_MB} MB.",
+            f"{name!r} is {size / 1048576:.1f} MB; the limit is {settings.MAX_UPLOAD_MB} MB.",
             status=413,
             code="file_too_large",
         )
-    upload.seek(0)
-    head = upload.read(2048)
     try:
-        kind = kind_for(name, head)
+        detected = detect(name, cast(IO[bytes], upload))
     except ExtractionError as exc:
-        raise ApplicationError(str(exc), code="unsupported_file") from exc
+        raise ApplicationError(f"{name!r}: {exc}", code="unsupported_file") from exc
     digest = hashlib.sha256()
     upload.seek(0)
     for block in upload.chunks():
         digest.update(block)
     upload.seek(0)
+    sha256 = digest.hexdigest()
     with transaction.atomic():
-        document = Document.objects.create(
+        # Lock the owner's row so two uploads of the same file at once cannot both be created.
+        User.objects.select_for_update().filter(pk=owner.pk).first()
+        existing = Document.objects.filter(owner=owner, sha256=sha256).order_by("pk").first()
+        if existing is not None:
+            return existing, False
+        document = Document(
             owner=owner,
-            title=name.rsplit("/", 1)[-1][:255],
-            file=upload,
+            title=name[:255],
             original_name=name[:255],
-            kind=kind,
-            size=upload.size,
-            sha256=digest.hexdigest(),
+            kind=detected.kind,
+            mime_type=detected.mime_type,
+            size=size,
+            sha256=sha256,
         )
-        transaction.on_commit(lambda: document_ingest_task.delay(document.pk))
+        document.file.save(name, upload, save=False)
+        try:
+            document.save()
+        except BaseException:
+            document.file.delete(save=False)  # no row, no file
+            raise
+        if enqueue:
+            _enqueue_on_commit(document.pk)
+    return document, True
+
+
+def _enqueue_on_commit(document_id: int) -> None:
+    from documents.tasks import document_ingest_task
+
+    transaction.on_commit(lambda: document_ingest_task.delay(document_id))
+
+
+def document_reingest(*, document: Document, force: bool = False) -> Document:
+    """Queue the document to be ingested again (after a failure, or with new settings or models).
+
+    A document already queued or processing is refused unless it has been so for longer than a task
+    may run (its worker died), or force is given.
+    """
+    busy_since = timezone.now() - document.updated_at
+    if (
+        not force
+        and document.status in (Document.Status.QUEUED, Document.Status.PROCESSING)
+        and busy_since.total_seconds() < settings.CELERY_TASK_TIME_LIMIT
+    ):
+        raise ApplicationError("The document is already being processed.", status=409, code="busy")
+    with transaction.atomic():
+        document.status = Document.Status.QUEUED
+        document.stage = Document.Stage.NONE
+        document.error = ""
+        document.progress_done = document.progress_total = 0
+        document.save(update_fields=["status", "stage", "error", "progress_done", "progress_total", "updated_at"])
+        _enqueue_on_commit(document.pk)
     return document
 
 
-def document_ingest(*, document_id: int) -> Document:
+def document_delete(*, document: Document) -> None:
+    """Remove the document's vectors, rows and file (vectors first: a failure leaves nothing orphaned)."""
+    try:
+        vectorstore.delete(where={"document_id": document.pk})
+    except ProviderError as exc:
+        raise ApplicationError(
+            f"The search index is unavailable, so the document was not deleted; try again. ({exc})",
+            status=503,
+            code="index_unavailable",
+        ) from exc
+    storage, path = document.file.storage, document.file.name
+    with transaction.atomic():
+        document.delete()
+        if path:
+            transaction.on_commit(lambda: storage.delete(path))
+
+
+def document_ingest(*, document_id: int, deadline: float | None = None) -> Document:
     """Extract, chunk, embed and index a document; permanent problems mark it failed.
 
     Transient provider errors propagate so the task can retry. Re-running is harmless: chunks are
@@ -69,56 +139,45 @@ def document_ingest(*, document_id: int) -> Document:
     document = Document.objects.get(pk=document_id)
     Document.objects.filter(pk=document.pk).update(status=Document.Status.PROCESSING, error="")
     try:
-        with document.file.open("rb") as handle:
-            data = handle.read()
-        pages = extract(data, document.kind)
-        passages = chunk_pages(pages, size=settings.CHUNK_SIZE, overlap=settings.CHUNK_OVERLAP)
-        if not passages:
-            raise ExtractionError("No text was found in the file (a scanned PDF needs OCR, not supported yet).")
-        embedder = registry.embedder()
-        vectors = embedder.embed([p.text for p in passages], batch_size=settings.EMBED_BATCH_SIZE)
+        return ingest.run(document, deadline=deadline)
+    except ingest.DocumentGone:
+        log.info("Document %s was deleted during ingestion", document_id)
+        raise Document.DoesNotExist(document_id) from None
     except (ExtractionError, FileNotFoundError) as exc:
         return document_fail(document=document, reason=str(exc))
     except ProviderError as exc:
         if exc.permanent:
             return document_fail(document=document, reason=str(exc))
         raise
-    with transaction.atomic():
-        document.chunks.all().delete()
-        Chunk.objects.bulk_create(Chunk(document=document, index=p.index, text=p.text, page=p.page) for p in passages)
-    vectorstore.upsert(
-        [
-            vectorstore.VectorItem(
-                id=chunk_id(document.pk, p.index),
-                embedding=vector,
-                text=p.text,
-                metadata={
-                    "owner_id": document.owner_id,
-                    "document_id": document.pk,
-                    "index": p.index,
-                    "page": p.page or 0,
-                },
-            )
-            for p, vector in zip(passages, vectors, strict=True)
-        ]
-    )
-    keep = {chunk_id(document.pk, p.index) for p in passages}
-    stale = vectorstore.stored_ids(where={"document_id": document.pk}) - keep
-    if stale:
-        vectorstore.delete_ids(sorted(stale))
-    document.status = Document.Status.READY
-    document.page_count = max((p.number or 0 for p in pages), default=0) or None
-    document.chunk_count = len(passages)
-    document.error = ""
-    document.save(update_fields=["status", "page_count", "chunk_count", "error", "updated_at"])
-    log.info("Ingested document %s: %s chunks", document.pk, len(passages))
-    return document
+
+
+def document_reindex(*, document: Document) -> int:
+    """Write the document's chunks from the database into the index again (no extraction)."""
+    passages = [
+        Passage(index=c.index, text=c.text, page=c.page, heading=c.heading, generated_by=c.generated_by)
+        for c in document.chunks.all()
+    ]
+    ingest.index_passages(document, passages, progress=ingest.Progress(document))
+    Document.objects.filter(pk=document.pk).update(stage=Document.Stage.DONE)
+    return len(passages)
 
 
 def document_fail(*, document: Document, reason: str) -> Document:
-    """Mark a document failed with a reason a person can read."""
+    """Mark a document failed with a reason a person can read, leaving no chunks or vectors behind."""
+    with contextlib.suppress(ProviderError):  # reconcile_index removes them later if Chroma is down now
+        vectorstore.delete(where={"document_id": document.pk})
+    document.chunks.all().delete()
     document.status = Document.Status.FAILED
     document.error = reason[:2000]
-    document.save(update_fields=["status", "error", "updated_at"])
+    document.chunk_count = 0
+    # an update, not save(): the row may have been deleted meanwhile, and then there is nothing to mark
+    Document.objects.filter(pk=document.pk).update(
+        status=document.status, error=document.error, chunk_count=0, updated_at=timezone.now()
+    )
     log.warning("Document %s failed: %s", document.pk, reason)
     return document
+
+
+def deadline_from_now() -> float:
+    """The monotonic time by which an ingestion must finish (the task's soft time limit)."""
+    return time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT

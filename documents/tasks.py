@@ -2,32 +2,60 @@
 
 from __future__ import annotations
 
+import logging
+import random
+
 from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 
 from documents import services
 from documents.models import Document
 from rag_app.providers.base import ProviderError
 
-MAX_RETRIES = 5
+log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def backoff(retries: int) -> int:
+    """Seconds before retry number retries+1: exponential from 5 s, capped at 5 minutes, with jitter."""
+    return min(300, 5 * (1 << min(retries, 10))) + random.randint(0, 5)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def document_ingest_task(self: Task[[int], None], document_id: int) -> None:
-    """Ingest one document; transient provider errors retry with backoff, then mark it failed.
+    """Ingest one document; only transient provider errors retry (with backoff), then it is marked failed.
 
-    acks_late is safe because ingestion is idempotent (deterministic ids, upserts).
+    acks_late is safe because ingestion is idempotent (deterministic ids, upserts, stale vectors
+    removed): a worker that dies mid-way leaves the message to be delivered again.
     """
     try:
-        services.document_ingest(document_id=document_id)
+        services.document_ingest(document_id=document_id, deadline=services.deadline_from_now())
     except Document.DoesNotExist:
-        return  # deleted before the worker got to it
-    except ProviderError as exc:
-        if self.request.retries >= MAX_RETRIES:
-            document = Document.objects.get(pk=document_id)
-            services.document_fail(document=document, reason=f"Gave up after {MAX_RETRIES} retries: {exc}")
+        return  # deleted before or while the worker got to it
+    except ProviderError as exc:  # document_ingest lets only transient ones through
+        document = Document.objects.filter(pk=document_id).first()
+        if document is None:
             return
-        raise self.retry(exc=exc, countdown=min(300, 5 * 2**self.request.retries)) from exc
+        retries = self.request.retries
+        if retries >= settings.INGEST_RETRIES:
+            services.document_fail(document=document, reason=f"Gave up after {retries} retries: {exc}")
+            return
+        countdown = backoff(retries)
+        Document.objects.filter(pk=document_id).update(
+            status=Document.Status.QUEUED,
+            stage=Document.Stage.NONE,
+            warnings=f"Retry {retries + 1} of {settings.INGEST_RETRIES} in {countdown} s: {exc}",
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    except SoftTimeLimitExceeded:
+        unfinished = Document.objects.filter(pk=document_id).first()
+        if unfinished is not None:
+            services.document_fail(
+                document=unfinished,
+                reason=f"Ingestion took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped.",
+            )
     except Exception as exc:
+        log.exception("Document %s: unexpected error", document_id)
         unfinished = Document.objects.filter(pk=document_id).first()
         if unfinished is not None:
             services.document_fail(document=unfinished, reason=f"Internal error while ingesting: {exc}")

@@ -1,4 +1,4 @@
-"""Browser pages for documents: the list with an upload form."""
+"""Browser pages for documents: the list with an upload form, a document with its passages."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,8 +22,11 @@ def document_list_view(request: HttpRequest) -> HttpResponse:
             messages.error(request, "Choose a file to upload.")
         for upload in files:
             try:
-                services.document_create(owner=current_user(request), upload=upload)
-                messages.success(request, f"{upload.name} uploaded; it is being processed.")
+                document, created = services.document_create(owner=current_user(request), upload=upload)
+                if created:
+                    messages.success(request, f"{upload.name} uploaded; it is being processed.")
+                else:
+                    messages.info(request, f"{upload.name} was uploaded before, as {document.title!r}.")
             except ApplicationError as exc:
                 messages.error(request, exc.message)
         return redirect("documents:list")
@@ -34,6 +37,29 @@ def document_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def document_detail_view(request: HttpRequest, document_id: int) -> HttpResponse:
-    """One document with its chunks."""
+    """One document with its progress and chunks."""
     document = get_object_or_404(selectors.document_list(owner=current_user(request)), pk=document_id)
-    return render(request, "documents/detail.html", {"document": document, "chunks": document.chunks.all()})
+    context = {
+        "document": document,
+        "chunks": document.chunks.all(),
+        "progress": selectors.document_progress(document),
+        "busy": document.status in (Document.Status.QUEUED, Document.Status.PROCESSING),
+    }
+    return render(request, "documents/detail.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def document_action_view(request: HttpRequest, document_id: int, action: str) -> HttpResponse:
+    """POST .../delete/ or .../reingest/ from the detail page."""
+    document = get_object_or_404(selectors.document_list(owner=current_user(request)), pk=document_id)
+    try:
+        if action == "delete":
+            services.document_delete(document=document)
+            messages.success(request, f"{document.title} deleted.")
+            return redirect("documents:list")
+        services.document_reingest(document=document)
+        messages.success(request, f"{document.title} queued to be processed again.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("documents:detail", document_id=document_id)

@@ -184,11 +184,18 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Ingestion and answering.
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 50, minimum=1)
-CHUNK_SIZE = env_int("CHUNK_SIZE", 1000, minimum=100)
-CHUNK_OVERLAP = env_int("CHUNK_OVERLAP", 150, minimum=0)
-if CHUNK_OVERLAP >= CHUNK_SIZE:
-    raise ImproperlyConfigured("CHUNK_OVERLAP must be smaller than CHUNK_SIZE.")
+MAX_UNPACKED_MB = env_int("MAX_UNPACKED_MB", 200, minimum=1)
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=1)
+OCR_LANGUAGES = env_str("OCR_LANGUAGES", "eng")
+OCR_TIMEOUT = env_int("OCR_TIMEOUT", 120, minimum=1)
+CAPTION_MAX_TOKENS = env_int("CAPTION_MAX_TOKENS", 200, minimum=1)
+CHUNK_TOKENS = env_int("CHUNK_TOKENS", 200, minimum=20)
+CHUNK_OVERLAP_TOKENS = env_int("CHUNK_OVERLAP_TOKENS", 30, minimum=0)
+if CHUNK_OVERLAP_TOKENS >= CHUNK_TOKENS:
+    raise ImproperlyConfigured("CHUNK_OVERLAP_TOKENS must be smaller than CHUNK_TOKENS.")
 EMBED_BATCH_SIZE = env_int("EMBED_BATCH_SIZE", 32, minimum=1)
+EMBED_IN_FLIGHT = env_int("EMBED_IN_FLIGHT", 4, minimum=1)
+INGEST_RETRIES = env_int("INGEST_RETRIES", 5, minimum=0)
 RETRIEVAL_TOP_K = env_int("RETRIEVAL_TOP_K", 4, minimum=1)
 ANSWER_MAX_TOKENS = env_int("ANSWER_MAX_TOKENS", 256, minimum=1)
 ANSWER_TEMPERATURE = env_float("ANSWER_TEMPERATURE", 0.0)

@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from rest_framework.authtoken.views import obtain_auth_token
 
-from documents.api import DocumentDetailApi, DocumentListCreateApi
+from documents.api import DocumentDetailApi, DocumentListCreateApi, DocumentReingestApi
 from rag_app.providers.api import HealthApi
 from rag_app.qa.api import AskApi
 
@@ -14,6 +14,7 @@ api: list[URLPattern | URLResolver] = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("documents/", DocumentListCreateApi.as_view(), name="documents"),
     path("documents/<int:document_id>/", DocumentDetailApi.as_view(), name="document"),
+    path("documents/<int:document_id>/reingest/", DocumentReingestApi.as_view(), name="document-reingest"),
     path("ask/", AskApi.as_view(), name="ask"),
     path("health/", HealthApi.as_view(), name="health"),
     path("notes/", include("notes.api_urls")),

@@ -136,6 +136,19 @@ def stored_ids(*, where: Metadata | None = None) -> set[str]:
         return set(collection.get(where=_where(where) if where else None, include=[])["ids"])
 
 
+def iter_metadata(*, page_size: int = 1000) -> Iterator[tuple[str, Metadata]]:
+    """Every stored (id, metadata), a page at a time (for reconciling the index with the database)."""
+    offset = 0
+    while True:
+        with _collection() as collection:
+            page = collection.get(include=["metadatas"], limit=page_size, offset=offset)
+        ids = page["ids"]
+        yield from zip(ids, (dict(m or {}) for m in page["metadatas"]), strict=True)
+        if len(ids) < page_size:
+            return
+        offset += page_size
+
+
 def count() -> int:
     """How many items the index holds."""
     with _collection() as collection:

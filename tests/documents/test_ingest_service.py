@@ -1,42 +1,156 @@
-"""document_ingest with the real local embedder and the real Chroma server."""
+"""document_ingest with the real local embedder, real OCR and the real Chroma server.
+
+The vision model is the one thing replaced here (by a tiny VisionModel): Ollama cannot run on this
+machine, and registry.vision_model() is the lead's to add; the end-to-end caption test through the
+Ollama protocol double comes with it.
+"""
+
+import contextlib
+import threading
 
 import pytest
 from django.core.files.base import ContentFile
 
-from documents import services
+from documents import ingest, services
+from documents.chunking import Passage
 from documents.models import Document
 from rag_app import vectorstore
+from rag_app.providers import registry
+from rag_app.providers.base import ChatResult, Embedder, Endpoint, ProviderError, VisionModel
 from tests import files
+from tests.documents import samples
 
 pytestmark = pytest.mark.django_db
 
 
-def make_document(owner, name, data, kind):
-    document = Document(owner=owner, title=name, original_name=name, kind=kind, size=len(data), sha256="x")
+def make_document(owner, name, data, kind, mime_type=""):
+    document = Document(
+        owner=owner, title=name, original_name=name, kind=kind, mime_type=mime_type, size=len(data), sha256=name
+    )
     document.file.save(name, ContentFile(data), save=False)
     document.save()
     return document
 
 
-def test_pdf_becomes_ready_with_page_numbered_chunks_in_the_index(alice):
-    document = make_document(alice, "fruit.pdf", files.pdf(["Apples are red.", "Pears are green."]), "pdf")
+def ingested(document):
     services.document_ingest(document_id=document.pk)
     document.refresh_from_db()
+    return document
+
+
+class FakeVision(VisionModel):
+    """Describes every image the same way, or fails as told."""
+
+    kind = "fake"
+    calls = 0
+
+    def __init__(self, fail=None):
+        super().__init__(Endpoint(kind="ollama", model="llava:test"))
+        self.fail = fail
+
+    def describe(self, image, *, mime_type, prompt, max_tokens):
+        FakeVision.calls += 1
+        assert image.startswith(b"\x89PNG")
+        assert mime_type == "image/png"
+        assert prompt
+        assert max_tokens > 0
+        if self.fail:
+            raise self.fail
+        return ChatResult(text="A yellow circle on a blue background.", provider="ollama", model="llava:test")
+
+
+@pytest.fixture
+def vision(monkeypatch):
+    def use(model):
+        monkeypatch.setattr(registry, "vision_model", lambda: model, raising=False)
+
+    return use
+
+
+def test_pdf_becomes_ready_with_page_numbered_chunks_in_the_index(alice):
+    document = ingested(make_document(alice, "fruit.pdf", files.pdf(["Apples are red.", "Pears are green."]), "pdf"))
     assert document.status == "ready", document.error
     assert document.page_count == 2
     assert [(c.index, c.page) for c in document.chunks.all()] == [(0, 1), (1, 2)]
     assert vectorstore.stored_ids(where={"document_id": document.pk}) == {f"{document.pk}:0", f"{document.pk}:1"}
+    assert (document.stage, document.progress_done, document.progress_total) == ("done", 1, 1)
+
+
+def test_every_format_keeps_its_page_or_slide_and_heading(alice):
+    docx = samples.docx([("h1", "Budget"), ("p", "Budget is 4M."), ("break", ""), ("h1", "Plan"), ("p", "Build.")])
+    document = ingested(make_document(alice, "plan.docx", docx, "docx"))
+    assert [(c.page, c.heading) for c in document.chunks.all()] == [(1, "Budget"), (2, "Plan")]
+    deck = samples.pptx([("Intro", "Hello"), ("Results", "Revenue grew 20%")])
+    document = ingested(make_document(alice, "deck.pptx", deck, "pptx"))
+    assert document.page_count == 2
+    assert [(c.page, c.heading) for c in document.chunks.all()] == [(1, "Intro"), (2, "Results")]
+    hit = vectorstore.query(registry.embedder().embed_one("revenue growth"), k=1, where={"document_id": document.pk})
+    assert hit[0].metadata["page"] == 2
+    assert hit[0].metadata["heading"] == "Results"
+
+
+def test_image_gets_ocr_and_caption_chunks_marked_with_their_models(alice, vision):
+    vision(FakeVision())
+    document = ingested(make_document(alice, "sign.png", samples.text_image(["Opening hours 9 to 5"]), "image"))
+    assert document.status == "ready", document.error
+    assert document.warnings == ""
+    chunks = list(document.chunks.all())
+    assert [c.generated_by for c in chunks] == ["tesseract 5.3.0", "ollama:llava:test"]
+    assert "Opening hours" in chunks[0].text
+    assert chunks[1].text == "A yellow circle on a blue background."
+    stored = vectorstore.query(registry.embedder().embed_one("yellow circle"), k=1, where={"document_id": document.pk})
+    assert stored[0].metadata["generated_by"] == "ollama:llava:test"
+
+
+def test_image_without_text_still_gets_its_caption(alice, vision):
+    vision(FakeVision())
+    document = ingested(make_document(alice, "circle.png", samples.picture(), "image"))
+    assert document.status == "ready", document.error
+    assert [c.generated_by for c in document.chunks.all()] == ["ollama:llava:test"]
+
+
+def test_failed_caption_does_not_fail_an_image_whose_text_was_read(alice, vision):
+    vision(FakeVision(fail=ProviderError("Ollama is unreachable", permanent=False, provider="ollama")))
+    document = ingested(make_document(alice, "sign.png", samples.text_image(["Closed on Sundays"]), "image"))
+    assert document.status == "ready", document.error
+    assert "No image description: Ollama is unreachable" in document.warnings
+    assert [c.generated_by for c in document.chunks.all()] == ["tesseract 5.3.0"]
+
+
+def test_failed_ocr_does_not_fail_an_image_with_a_caption(alice, vision, settings):
+    vision(FakeVision())
+    settings.OCR_LANGUAGES = "no-such-language"
+    document = ingested(make_document(alice, "sign.png", samples.text_image(["Closed on Sundays"]), "image"))
+    assert document.status == "ready", document.error
+    assert document.warnings.startswith("No OCR text: tesseract failed")
+    assert [c.generated_by for c in document.chunks.all()] == ["ollama:llava:test"]
+
+
+def test_image_with_nothing_readable_fails_saying_why(alice, vision):
+    vision(FakeVision(fail=ProviderError("model llava:test not found", permanent=True, provider="ollama")))
+    document = ingested(make_document(alice, "circle.png", samples.picture(), "image"))
+    assert document.status == "failed"
+    assert "OCR found no text" in document.error
+    assert "model llava:test not found" in document.error
+    assert vectorstore.stored_ids(where={"document_id": document.pk}) == set()
+
+
+def test_transient_caption_failure_with_no_text_is_raised_for_a_retry(alice, vision):
+    vision(FakeVision(fail=ProviderError("Ollama is busy", permanent=False, provider="ollama")))
+    document = make_document(alice, "circle.png", samples.picture(), "image")
+    with pytest.raises(ProviderError, match="busy"):
+        services.document_ingest(document_id=document.pk)
 
 
 def test_reingest_is_harmless_and_removes_stale_vectors(alice, settings):
     text = " ".join(f"Fact {i} is about the number {i}." for i in range(80))
     document = make_document(alice, "facts.txt", text.encode(), "text")
-    settings.CHUNK_SIZE = 200
+    settings.CHUNK_TOKENS, settings.CHUNK_OVERLAP_TOKENS = 40, 5
     services.document_ingest(document_id=document.pk)
     many = vectorstore.stored_ids(where={"document_id": document.pk})
     services.document_ingest(document_id=document.pk)
     assert vectorstore.stored_ids(where={"document_id": document.pk}) == many
-    settings.CHUNK_SIZE = 2000
+    settings.CHUNK_TOKENS = 400
     services.document_ingest(document_id=document.pk)
     fewer = vectorstore.stored_ids(where={"document_id": document.pk})
     document.refresh_from_db()
@@ -44,17 +158,108 @@ def test_reingest_is_harmless_and_removes_stale_vectors(alice, settings):
 
 
 def test_corrupt_pdf_fails_with_a_reason_and_indexes_nothing(alice):
-    document = make_document(alice, "broken.pdf", b"%PDF-1.7\n" + b"junk" * 100, "pdf")
-    services.document_ingest(document_id=document.pk)
-    document.refresh_from_db()
+    document = ingested(make_document(alice, "broken.pdf", b"%PDF-1.7\n" + b"junk" * 100, "pdf"))
     assert document.status == "failed"
     assert "PDF could not be read" in document.error
     assert vectorstore.stored_ids(where={"document_id": document.pk}) == set()
 
 
 def test_pdf_without_text_fails_saying_so(alice):
-    document = make_document(alice, "blank.pdf", files.pdf([""]), "pdf")
-    services.document_ingest(document_id=document.pk)
-    document.refresh_from_db()
+    document = ingested(make_document(alice, "blank.pdf", files.pdf([""]), "pdf"))
     assert document.status == "failed"
     assert "No text" in document.error
+
+
+def test_failure_on_reingest_leaves_no_chunks_or_vectors(alice):
+    document = ingested(make_document(alice, "notes.txt", b"Some words worth indexing.", "text"))
+    assert document.chunk_count == 1
+    document.file.save("notes.txt", ContentFile(b"\x00\x01\x02" * 100), save=True)
+    document = ingested(document)
+    assert document.status == "failed"
+    assert document.chunks.count() == 0
+    assert vectorstore.stored_ids(where={"document_id": document.pk}) == set()
+
+
+def test_deleted_while_ingesting_leaves_nothing_in_the_index(alice, monkeypatch, settings):
+    settings.EMBED_BATCH_SIZE = 2
+    document = make_document(alice, "long.txt", ("Paragraph of words.\n\n" * 200).encode(), "text")
+    real_upsert = vectorstore.upsert
+
+    def upsert_then_delete(items):
+        real_upsert(items)
+        Document.objects.filter(pk=document.pk).delete()
+
+    monkeypatch.setattr(vectorstore, "upsert", upsert_then_delete)
+    with pytest.raises(Document.DoesNotExist):
+        services.document_ingest(document_id=document.pk)
+    assert vectorstore.stored_ids(where={"document_id": document.pk}) == set()
+
+
+def test_past_the_time_budget_the_document_fails_instead_of_hanging(alice):
+    document = make_document(alice, "slow.txt", b"Words.", "text")
+    services.document_ingest(document_id=document.pk, deadline=0.0)
+    document.refresh_from_db()
+    assert document.status == "failed"
+    assert "took longer than" in document.error
+
+
+def test_reindex_writes_database_chunks_back_into_the_index(alice):
+    document = ingested(make_document(alice, "a.txt", b"Alpha.\n\n" + b"Beta. " * 300, "text"))
+    vectorstore.delete(where={"document_id": document.pk})
+    assert services.document_reindex(document=document) == document.chunk_count
+    assert len(vectorstore.stored_ids(where={"document_id": document.pk})) == document.chunk_count
+
+
+class CountingEmbedder(Embedder):
+    """Records how many batches run at once (a served model that takes several requests)."""
+
+    kind = "vllm"
+
+    def __init__(self):
+        super().__init__(Endpoint(kind="vllm", model="counting", max_in_flight=8))
+        self.lock = threading.Lock()
+        self.running = self.most = 0
+        self.release = threading.Barrier(3, timeout=10)
+
+    def embed_batch(self, texts):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self.release.wait()  # three batches must be in flight together to pass
+        with self.lock:
+            self.running -= 1
+        return [[float(len(t)), 1.0] for t in texts]
+
+
+def test_served_embedders_get_several_batches_in_flight_and_every_batch_back(settings):
+    settings.EMBED_IN_FLIGHT = 3
+    embedder = CountingEmbedder()
+    passages = [Passage(index=i, text="x" * i, page=None) for i in range(18)]
+    results = list(ingest.embed_batches(embedder, passages, batch_size=2))
+    assert embedder.most == 3
+    got = sorted((p.index, v) for batch, vectors in results for p, v in zip(batch, vectors, strict=True))
+    assert got == [(i, [float(i), 1.0]) for i in range(18)]
+
+
+def test_local_embedder_runs_one_batch_at_a_time():
+    assert ingest.in_flight_for(registry.embedder()) == 1
+
+
+def test_progress_goes_through_every_stage_and_counts_embedded_chunks(alice, monkeypatch, settings):
+    settings.EMBED_BATCH_SIZE = 4
+    monkeypatch.setattr(ingest, "PROGRESS_EVERY", 0)
+    writes = []
+    real_write = ingest.Progress._write
+
+    def record(self, **fields):
+        writes.append(fields)
+        real_write(self, **fields)
+
+    monkeypatch.setattr(ingest.Progress, "_write", record)
+    document = ingested(make_document(alice, "long.txt", ("A paragraph of words.\n\n" * 300).encode(), "text"))
+    stages = [w["stage"] for w in writes if "stage" in w]
+    assert stages == ["extracting", "chunking", "embedding", "storing"]
+    embedded = [w["progress_done"] for w in writes if "stage" not in w]
+    assert embedded == sorted(embedded)
+    assert embedded[-1] == document.chunk_count > 4

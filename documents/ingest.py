@@ -1,0 +1,219 @@
+"""The ingestion pipeline: extract, chunk, embed in concurrent batches, index; progress recorded per stage."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from documents.chunking import Passage, chunk_pages
+from documents.extract import ExtractionError, extract
+from documents.models import Chunk, Document, chunk_id
+from rag_app import vectorstore
+from rag_app.providers import registry
+from rag_app.providers.base import Embedder, ProviderError
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 0.5  # seconds between progress writes: often enough for a person, rare for the database
+
+
+class DocumentGone(Exception):
+    """The document was deleted while it was being ingested."""
+
+
+class IngestTimeout(ExtractionError):
+    """Ingestion ran past its time budget; the document is marked failed, not left processing."""
+
+
+class Progress:
+    """Writes the current stage and done/total to the document, at most every PROGRESS_EVERY seconds."""
+
+    def __init__(self, document: Document, *, deadline: float | None = None) -> None:
+        self.document_id = document.pk
+        self.deadline = deadline
+        self._last = 0.0
+
+    def stage(self, stage: Document.Stage, total: int = 0) -> None:
+        """Start a stage (done resets to 0)."""
+        self._check_deadline()
+        self._write(stage=stage, progress_done=0, progress_total=total, stage_started_at=timezone.now())
+
+    def advance(self, done: int, total: int | None = None) -> None:
+        """Record progress within the stage (throttled)."""
+        self._check_deadline()
+        now = time.monotonic()
+        if now - self._last < PROGRESS_EVERY and (total is None or done < total):
+            return
+        fields: dict[str, object] = {"progress_done": done}
+        if total is not None:
+            fields["progress_total"] = total
+        self._write(**fields)
+
+    def _write(self, **fields: object) -> None:
+        self._last = time.monotonic()
+        if not Document.objects.filter(pk=self.document_id).update(**fields):
+            raise DocumentGone(self.document_id)
+
+    def _check_deadline(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise IngestTimeout(
+                f"Ingestion took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped; "
+                "split the file or raise CELERY_TASK_SOFT_TIME_LIMIT."
+            )
+
+
+def run(document: Document, *, deadline: float | None = None) -> Document:
+    """Ingest one document; raises ExtractionError (permanent), ProviderError, DocumentGone."""
+    progress = Progress(document, deadline=deadline)
+    progress.stage(Document.Stage.EXTRACTING)
+    with document.file.open("rb") as handle:
+        data = handle.read()
+    extracted = extract(data, document.kind, progress=progress.advance)
+    progress.stage(Document.Stage.CHUNKING, total=len(extracted.pages))
+    passages = chunk_pages(extracted.pages, size=settings.CHUNK_TOKENS, overlap=settings.CHUNK_OVERLAP_TOKENS)
+    if not passages:
+        missing = " ".join(extracted.warnings)
+        raise ExtractionError(f"No text was found in the file. {missing}".strip())
+    with transaction.atomic():
+        document.chunks.all().delete()
+        Chunk.objects.bulk_create(
+            (
+                Chunk(
+                    document=document,
+                    index=p.index,
+                    text=p.text,
+                    page=p.page,
+                    heading=p.heading[:255],
+                    generated_by=p.generated_by[:100],
+                )
+                for p in passages
+            ),
+            batch_size=500,
+        )
+    index_passages(document, passages, progress=progress)
+    progress.stage(Document.Stage.STORING, total=1)
+    keep = {chunk_id(document.pk, p.index) for p in passages}
+    stale = vectorstore.stored_ids(where={"document_id": document.pk}) - keep
+    if stale:
+        vectorstore.delete_ids(sorted(stale))
+    numbers = [p.number for p in extracted.pages if p.number is not None]
+    document.status = Document.Status.READY
+    document.page_count = max(numbers) if numbers else None
+    document.chunk_count = len(passages)
+    document.error = ""
+    document.warnings = "\n".join(extracted.warnings)
+    document.stage = Document.Stage.DONE
+    document.progress_done = document.progress_total = 1
+    if not Document.objects.filter(pk=document.pk).exists():
+        raise DocumentGone(document.pk)
+    document.save(
+        update_fields=[
+            "status",
+            "page_count",
+            "chunk_count",
+            "error",
+            "warnings",
+            "stage",
+            "progress_done",
+            "progress_total",
+            "updated_at",
+        ]
+    )
+    log.info("Ingested document %s: %s chunks", document.pk, len(passages))
+    return document
+
+
+def metadata(document: Document, passage: Passage) -> vectorstore.Metadata:
+    """The vector metadata of one passage (owner_id, document_id, index and page are relied on)."""
+    return {
+        "owner_id": document.owner_id,
+        "document_id": document.pk,
+        "index": passage.index,
+        "page": passage.page or 0,
+        "source": "document",
+        "kind": document.kind,
+        "heading": passage.heading,
+        "generated_by": passage.generated_by,
+    }
+
+
+def index_passages(document: Document, passages: Sequence[Passage], *, progress: Progress) -> None:
+    """Embed passages in batches (several in flight where the provider serves them) and upsert each batch.
+
+    The main thread upserts one batch while others are being embedded, so the index write overlaps
+    the model's work.
+    """
+    embedder = registry.embedder()
+    progress.stage(Document.Stage.EMBEDDING, total=len(passages))
+    done = 0
+    for batch, vectors in embed_batches(embedder, passages, batch_size=settings.EMBED_BATCH_SIZE):
+        vectorstore.upsert(
+            [
+                vectorstore.VectorItem(
+                    id=chunk_id(document.pk, p.index), embedding=v, text=p.text, metadata=metadata(document, p)
+                )
+                for p, v in zip(batch, vectors, strict=True)
+            ]
+        )
+        done += len(batch)
+        try:
+            progress.advance(done, len(passages))
+        except DocumentGone:
+            vectorstore.delete(where={"document_id": document.pk})  # deleted meanwhile: leave nothing behind
+            raise
+
+
+def in_flight_for(embedder: Embedder) -> int:
+    """How many embedding requests to keep in flight: one for in-process models (they use every core)."""
+    if embedder.kind == "local":
+        return 1
+    return max(1, min(settings.EMBED_IN_FLIGHT, embedder.endpoint.max_in_flight))
+
+
+def embed_batches(
+    embedder: Embedder, passages: Sequence[Passage], *, batch_size: int, in_flight: int | None = None
+) -> Iterator[tuple[Sequence[Passage], list[list[float]]]]:
+    """(batch, vectors) pairs as batches finish, at most in_flight requests at a time."""
+    batches = [passages[i : i + batch_size] for i in range(0, len(passages), batch_size)]
+    workers = in_flight or in_flight_for(embedder)
+    if workers == 1:
+        for batch in batches:
+            yield batch, _checked(embedder, batch)
+        return
+    pending: dict[Future[list[list[float]]], Sequence[Passage]] = {}
+    queue = iter(batches)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="embed") as pool:
+        try:
+            for batch in queue:
+                pending[pool.submit(_checked, embedder, batch)] = batch
+                if len(pending) >= workers:
+                    break
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    batch = pending.pop(future)
+                    vectors = future.result()
+                    nxt = next(queue, None)
+                    if nxt is not None:
+                        pending[pool.submit(_checked, embedder, nxt)] = nxt
+                    yield batch, vectors
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _checked(embedder: Embedder, batch: Sequence[Passage]) -> list[list[float]]:
+    vectors = embedder.embed_batch([p.text for p in batch])
+    if len(vectors) != len(batch):
+        raise ProviderError(
+            f"The embedder returned {len(vectors)} vectors for {len(batch)} texts.",
+            permanent=True,
+            provider=embedder.kind,
+        )
+    return vectors
