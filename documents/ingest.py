@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -16,7 +15,6 @@ from documents.extract import ExtractionError, extract
 from documents.models import Chunk, Document, chunk_id
 from rag_app import vectorstore
 from rag_app.providers import registry
-from rag_app.providers.base import Embedder, ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -144,15 +142,17 @@ def metadata(document: Document, passage: Passage) -> vectorstore.Metadata:
 
 
 def index_passages(document: Document, passages: Sequence[Passage], *, progress: Progress) -> None:
-    """Embed passages in batches (several in flight where the provider serves them) and upsert each batch.
+    """Embed passages in batches and upsert each batch as it arrives.
 
-    The main thread upserts one batch while others are being embedded, so the index write overlaps
-    the model's work.
+    Several batches are in flight where the provider batches, so writing the index overlaps the
+    model's work.
     """
-    embedder = registry.embedder()
+    size = settings.EMBED_BATCH_SIZE
+    batches = [passages[i : i + size] for i in range(0, len(passages), size)]
+    vectors_by_batch = registry.embedder().embed_iter([p.text for p in passages], batch_size=size)
     progress.stage(Document.Stage.EMBEDDING, total=len(passages))
     done = 0
-    for batch, vectors in embed_batches(embedder, passages, batch_size=settings.EMBED_BATCH_SIZE):
+    for batch, vectors in zip(batches, vectors_by_batch, strict=True):
         vectorstore.upsert(
             [
                 vectorstore.VectorItem(
@@ -167,53 +167,3 @@ def index_passages(document: Document, passages: Sequence[Passage], *, progress:
         except DocumentGone:
             vectorstore.delete(where={"document_id": document.pk})  # deleted meanwhile: leave nothing behind
             raise
-
-
-def in_flight_for(embedder: Embedder) -> int:
-    """How many embedding requests to keep in flight: one for in-process models (they use every core)."""
-    if embedder.kind == "local":
-        return 1
-    return max(1, min(settings.EMBED_IN_FLIGHT, embedder.endpoint.max_in_flight))
-
-
-def embed_batches(
-    embedder: Embedder, passages: Sequence[Passage], *, batch_size: int, in_flight: int | None = None
-) -> Iterator[tuple[Sequence[Passage], list[list[float]]]]:
-    """(batch, vectors) pairs as batches finish, at most in_flight requests at a time."""
-    batches = [passages[i : i + batch_size] for i in range(0, len(passages), batch_size)]
-    workers = in_flight or in_flight_for(embedder)
-    if workers == 1:
-        for batch in batches:
-            yield batch, _checked(embedder, batch)
-        return
-    pending: dict[Future[list[list[float]]], Sequence[Passage]] = {}
-    queue = iter(batches)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="embed") as pool:
-        try:
-            for batch in queue:
-                pending[pool.submit(_checked, embedder, batch)] = batch
-                if len(pending) >= workers:
-                    break
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    batch = pending.pop(future)
-                    vectors = future.result()
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending[pool.submit(_checked, embedder, nxt)] = nxt
-                    yield batch, vectors
-        finally:
-            for future in pending:
-                future.cancel()
-
-
-def _checked(embedder: Embedder, batch: Sequence[Passage]) -> list[list[float]]:
-    vectors = embedder.embed_batch([p.text for p in batch])
-    if len(vectors) != len(batch):
-        raise ProviderError(
-            f"The embedder returned {len(vectors)} vectors for {len(batch)} texts.",
-            permanent=True,
-            provider=embedder.kind,
-        )
-    return vectors

@@ -26,7 +26,9 @@ def note_index(*, note_id: int) -> Note | None:
     """
     note = Note.objects.get(pk=note_id)
     text = note.index_text()
-    passages = chunk_pages([Page(number=None, text=text)], size=settings.CHUNK_SIZE, overlap=settings.CHUNK_OVERLAP)
+    passages = chunk_pages(
+        [Page(number=None, text=text)], size=settings.CHUNK_TOKENS, overlap=settings.CHUNK_OVERLAP_TOKENS
+    )
     Note.objects.filter(pk=note_id).update(index_status=Note.IndexStatus.INDEXING, index_error="")
     try:
         vectors = registry.embedder().embed([p.text for p in passages], batch_size=settings.EMBED_BATCH_SIZE)

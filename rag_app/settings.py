@@ -208,4 +208,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
+    # httpx logs every request to Chroma and the model servers at INFO: noise, not news.
+    "loggers": {"httpx": {"level": "WARNING"}},
 }

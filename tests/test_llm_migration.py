@@ -65,7 +65,7 @@ def test_switching_by_environment_keeps_answers_cited(settings, ollama, alice, a
     document = Document(owner=alice, title="heron.txt", original_name="heron.txt", kind="text", size=1, sha256="x")
     document.file.save("heron.txt", ContentFile(FACTS.encode()), save=False)
     document.save()
-    settings.CHUNK_SIZE = 120
+    settings.CHUNK_TOKENS = 30
     document_services.document_ingest(document_id=document.pk)
     document.refresh_from_db()
     assert document.status == "ready", document.error
@@ -91,7 +91,7 @@ def test_switching_in_the_admin_overrides_the_environment_and_rolls_back(setting
     document = Document(owner=alice, title="heron.txt", original_name="heron.txt", kind="text", size=1, sha256="x")
     document.file.save("heron.txt", ContentFile(FACTS.encode()), save=False)
     document.save()
-    settings.CHUNK_SIZE = 120
+    settings.CHUNK_TOKENS = 30
     document_services.document_ingest(document_id=document.pk)  # embedded by Ollama's all-minilm
 
     assert {p for p, _, _ in ask_all(alice_api)} == {"ollama"}

@@ -130,6 +130,12 @@ class Embedder(abc.ABC):
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         """Embed texts in one call, in order."""
 
+    def embed_iter(self, texts: Sequence[str], *, batch_size: int | None = None) -> Iterator[list[list[float]]]:
+        """The vectors of texts, one batch of batch_size at a time, in order."""
+        size = batch_size or self.endpoint.batch_size
+        for start in range(0, len(texts), size):
+            yield self.embed_batch(texts[start : start + size])
+
     def embed(
         self,
         texts: Sequence[str],
@@ -137,11 +143,10 @@ class Embedder(abc.ABC):
         batch_size: int | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> list[list[float]]:
-        """Embed any number of texts, batch_size at a time, reporting (done, total) after each batch."""
-        size = batch_size or self.endpoint.batch_size
+        """Embed any number of texts in batches, reporting (done, total) after each batch."""
         vectors: list[list[float]] = []
-        for start in range(0, len(texts), size):
-            vectors.extend(self.embed_batch(texts[start : start + size]))
+        for batch in self.embed_iter(texts, batch_size=batch_size):
+            vectors.extend(batch)
             if on_progress:
                 on_progress(len(vectors), len(texts))
         return vectors

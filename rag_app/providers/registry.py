@@ -6,13 +6,14 @@ errors where no fallback follows.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -41,7 +42,6 @@ T = TypeVar("T")
 _lock = threading.Lock()
 _instances: dict[tuple[str, Endpoint], Any] = {}
 _slots: dict[tuple[str, str, str, int], threading.BoundedSemaphore] = {}
-EMBED_BATCHES_IN_FLIGHT = 4
 
 
 def _classes(kind: str) -> dict[str, type[Any]]:
@@ -258,7 +258,14 @@ class GuardedEmbedder(Embedder):
         try:
             with _in_flight(self.endpoint):
                 model: Embedder = build("embeddings", self.endpoint)
-                return model.embed_batch(texts)
+                vectors = model.embed_batch(texts)
+            if len(vectors) != len(texts):
+                raise ProviderError(
+                    f"{self.endpoint.label} returned {len(vectors)} vectors for {len(texts)} texts",
+                    permanent=True,
+                    provider=self.endpoint.kind,
+                )
+            return vectors
         except ProviderError as exc:
             error = exc
             raise
@@ -278,45 +285,45 @@ class GuardedEmbedder(Embedder):
             fingerprint.ensure_index_matches(self.endpoint, self._raw)
         return self._guarded(texts)
 
-    def embed(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int | None = None,
-        on_progress: Callable[[int, int], None] | None = None,
-    ) -> list[list[float]]:
+    def embed_iter(self, texts: Sequence[str], *, batch_size: int | None = None) -> Iterator[list[list[float]]]:
+        """Vectors batch by batch, in order, with up to EMBED_IN_FLIGHT requests in flight.
+
+        Only servers that batch (vLLM, Ollama) get several; in-process models run one at a time. Each
+        request's call-log row is saved by this thread: pool threads would each open (and leave
+        open) a database connection of their own.
+        """
         size = batch_size or self.endpoint.batch_size
         batches = [texts[i : i + size] for i in range(0, len(texts), size)]
         if not batches:
-            return []
+            return
         if self.check_index:
             fingerprint.ensure_index_matches(self.endpoint, self._raw)
-        workers = 1 if self.endpoint.kind == "local" else min(EMBED_BATCHES_IN_FLIGHT, self.endpoint.max_in_flight)
-        vectors: list[list[float]] = []
-        calls: list[Any] = []  # saved from this thread: pool threads would each open a connection
-        try:
-            if workers == 1:
-                results: Iterator[list[list[float]]] = (self._guarded(b, calls) for b in batches)
-                vectors = self._gather(results, len(texts), on_progress)
-            else:
-                with ThreadPoolExecutor(max_workers=workers) as pool:
-                    vectors = self._gather(
-                        pool.map(lambda b: self._guarded(b, calls), batches), len(texts), on_progress
-                    )
-        finally:
-            _save_calls(calls)
-        return vectors
+        local = self.endpoint.kind == "local"
+        workers = 1 if local else max(1, min(settings.EMBED_IN_FLIGHT, self.endpoint.max_in_flight))
+        pending: collections.deque[tuple[Future[list[list[float]]], list[Any]]] = collections.deque()
+        queue = iter(batches)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="embed") as pool:
 
-    @staticmethod
-    def _gather(
-        results: Iterator[list[list[float]]], total: int, on_progress: Callable[[int, int], None] | None
-    ) -> list[list[float]]:
-        vectors: list[list[float]] = []
-        for result in results:
-            vectors.extend(result)
-            if on_progress:
-                on_progress(len(vectors), total)
-        return vectors
+            def submit(batch: Sequence[str]) -> None:
+                calls: list[Any] = []
+                pending.append((pool.submit(self._guarded, batch, calls), calls))
+
+            try:
+                for batch in itertools.islice(queue, workers):
+                    submit(batch)
+                while pending:
+                    future, calls = pending.popleft()
+                    try:
+                        vectors = future.result()
+                    finally:
+                        _save_calls(calls)
+                    next_batch = next(queue, None)
+                    if next_batch is not None:
+                        submit(next_batch)
+                    yield vectors
+            finally:
+                for future, _ in pending:
+                    future.cancel()
 
 
 def chat_model() -> ChatModel:

@@ -5,18 +5,14 @@ machine, and registry.vision_model() is the lead's to add; the end-to-end captio
 Ollama protocol double comes with it.
 """
 
-import contextlib
-import threading
-
 import pytest
 from django.core.files.base import ContentFile
 
 from documents import ingest, services
-from documents.chunking import Passage
 from documents.models import Document
 from rag_app import vectorstore
 from rag_app.providers import registry
-from rag_app.providers.base import ChatResult, Embedder, Endpoint, ProviderError, VisionModel
+from rag_app.providers.base import ChatResult, Endpoint, ProviderError, VisionModel
 from tests import files
 from tests.documents import samples
 
@@ -208,42 +204,6 @@ def test_reindex_writes_database_chunks_back_into_the_index(alice):
     vectorstore.delete(where={"document_id": document.pk})
     assert services.document_reindex(document=document) == document.chunk_count
     assert len(vectorstore.stored_ids(where={"document_id": document.pk})) == document.chunk_count
-
-
-class CountingEmbedder(Embedder):
-    """Records how many batches run at once (a served model that takes several requests)."""
-
-    kind = "vllm"
-
-    def __init__(self):
-        super().__init__(Endpoint(kind="vllm", model="counting", max_in_flight=8))
-        self.lock = threading.Lock()
-        self.running = self.most = 0
-        self.release = threading.Barrier(3, timeout=10)
-
-    def embed_batch(self, texts):
-        with self.lock:
-            self.running += 1
-            self.most = max(self.most, self.running)
-        with contextlib.suppress(threading.BrokenBarrierError):
-            self.release.wait()  # three batches must be in flight together to pass
-        with self.lock:
-            self.running -= 1
-        return [[float(len(t)), 1.0] for t in texts]
-
-
-def test_served_embedders_get_several_batches_in_flight_and_every_batch_back(settings):
-    settings.EMBED_IN_FLIGHT = 3
-    embedder = CountingEmbedder()
-    passages = [Passage(index=i, text="x" * i, page=None) for i in range(18)]
-    results = list(ingest.embed_batches(embedder, passages, batch_size=2))
-    assert embedder.most == 3
-    got = sorted((p.index, v) for batch, vectors in results for p, v in zip(batch, vectors, strict=True))
-    assert got == [(i, [float(i), 1.0]) for i in range(18)]
-
-
-def test_local_embedder_runs_one_batch_at_a_time():
-    assert ingest.in_flight_for(registry.embedder()) == 1
 
 
 def test_progress_goes_through_every_stage_and_counts_embedded_chunks(alice, monkeypatch, settings):

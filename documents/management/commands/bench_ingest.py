@@ -18,7 +18,7 @@ from documents.extract import extract
 from documents.formats.base import Page
 from documents.models import Document
 from rag_app import vectorstore
-from rag_app.providers import registry
+from rag_app.providers import config, registry
 
 _VOCABULARY = (
     "budget river bridge committee report revenue forecast staff quarter delay supplier contract risk audit "
@@ -63,9 +63,9 @@ class Command(BaseCommand):
             settings.VLLM_EMBED_MODEL = options["model"]
         settings.EMBED_BATCH_SIZE = options["batch_size"]
         settings.EMBED_IN_FLIGHT = options["in_flight"]
-        registry.embedder.cache_clear()
+        config.invalidate()
         embedder = registry.embedder()
-        in_flight = ingest.in_flight_for(embedder)
+        in_flight = 1 if embedder.kind == "local" else min(settings.EMBED_IN_FLIGHT, embedder.endpoint.max_in_flight)
         text = synthetic_text(options["chunks"], words_each=settings.CHUNK_TOKENS * 3 // 4)
         passages = chunk_pages([Page(None, text)], size=settings.CHUNK_TOKENS, overlap=0)[: options["chunks"]]
         self.stdout.write(
@@ -81,7 +81,8 @@ class Command(BaseCommand):
         )
         raw = max(
             self._time(
-                lambda: list(ingest.embed_batches(embedder, passages, batch_size=options["batch_size"])), len(passages)
+                lambda: list(embedder.embed_iter([p.text for p in passages], batch_size=options["batch_size"])),
+                len(passages),
             )
             for _ in range(repeat)
         )
