@@ -3,6 +3,9 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 DATA_DIR=/data
 WORKDIR /app
+# tesseract reads text in images and scanned PDF pages.
+RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng \
+ && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt requirements-models.txt ./
 # torch's CPU build keeps the image small; the app needs no GPU (vLLM does the heavy lifting).
 RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt \

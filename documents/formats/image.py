@@ -10,14 +10,13 @@ import functools
 import io
 import subprocess
 import warnings
-from collections.abc import Callable
 
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
 from documents.formats.base import Extracted, ExtractionError, Page
 from rag_app.providers import registry
-from rag_app.providers.base import ProviderError, VisionModel
+from rag_app.providers.base import ProviderError
 
 CAPTION_PROMPT_NAME = "image-caption-v1"
 CAPTION_PROMPT = (
@@ -107,11 +106,7 @@ def _png(image: Image.Image, max_side: int | None = None) -> bytes:
 
 def caption(image: Image.Image) -> tuple[str, str]:
     """A description of the image from the vision role, and 'provider:model' that made it."""
-    factory: Callable[[], VisionModel] | None = getattr(registry, "vision_model", None)
-    if factory is None:
-        raise ProviderError("no vision model is configured", permanent=True, provider="vision")
-    model = factory()
-    result = model.describe(
+    result = registry.vision_model().describe(
         _png(image, VISION_MAX_SIDE),
         mime_type="image/png",
         prompt=CAPTION_PROMPT,

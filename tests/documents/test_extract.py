@@ -75,14 +75,22 @@ def test_html_keeps_the_article_and_drops_menus_scripts_and_styles():
         assert absent not in page.text
 
 
+@pytest.fixture(autouse=True)
+def _no_vision_provider(settings):
+    """Extraction alone: captions through a real vision role are tested in test_images.py."""
+    settings.VISION_PROVIDER = "none"
+
+
+@pytest.mark.django_db  # the vision role's configuration lives in the database
 def test_image_gets_ocr_text_marked_as_machine_generated():
     extracted = extract(samples.text_image(["Invoice 12345", "Total due 99 EUR"]), "image")
     (page,) = extracted.pages  # no vision model configured here: OCR alone is enough
     assert "Invoice 12345" in page.text
     assert page.generated_by.startswith("tesseract")
-    assert extracted.warnings == ["No image description: no vision model is configured."]
+    assert extracted.warnings == ["No image description: No provider is configured for the vision role."]
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["JPEG", "WEBP"])
 def test_jpeg_and_webp_are_read(fmt):
     (page,) = extract(samples.text_image(["Hello images"], fmt=fmt), "image").pages

@@ -1,8 +1,7 @@
 """document_ingest with the real local embedder, real OCR and the real Chroma server.
 
-The vision model is the one thing replaced here (by a tiny VisionModel): Ollama cannot run on this
-machine, and registry.vision_model() is the lead's to add; the end-to-end caption test through the
-Ollama protocol double comes with it.
+The vision model is replaced here by a tiny VisionModel to steer each case; the end-to-end caption
+path through the Ollama protocol double is in test_images.py.
 """
 
 import pytest
