@@ -1,0 +1,41 @@
+"""manage.py rebuild_index: the way out of an embedding-model change (the fingerprint error names it)."""
+
+import pytest
+from django.core.management import call_command
+
+from notes import services as note_services
+from notes.indexing import note_index
+from rag_app import vectorstore
+from rag_app.providers import fingerprint
+from rag_app.providers.fingerprint import Fingerprint
+from tests.documents.test_ingest_service import ingested, make_document
+
+pytestmark = pytest.mark.django_db
+
+OTHER_SPACE = Fingerprint("ollama", "nomic-embed-text", 768, tuple([0.1] * 32))
+
+
+@pytest.fixture
+def own_collection(settings, request):
+    settings.CHROMA_COLLECTION = f"rebuild-{request.node.name}"
+    yield
+    vectorstore.reset()
+
+
+def test_rebuild_reindexes_documents_and_notes_and_unblocks_questions(own_collection, alice, alice_api, capsys):
+    document = ingested(make_document(alice, "a.txt", b"The lighthouse is painted red and white.", "text"))
+    note = note_services.note_create(owner=alice, title="Gulls", body="The gulls nest on the north cliff.")
+    note_index(note_id=note.pk)
+    vectorstore.set_fingerprint(OTHER_SPACE.to_json())  # as if the index came from another model
+    fingerprint.forget()
+    assert alice_api.post("/api/ask/", {"question": "What colour?"}, format="json").status_code == 503
+
+    call_command("rebuild_index", "--yes")
+
+    assert "Indexed 1 chunks of 1 documents and 1 notes" in capsys.readouterr().out
+    stored = Fingerprint.from_json(vectorstore.get_fingerprint() or "")
+    assert (stored.kind, stored.dimension) == ("local", 384)
+    assert vectorstore.stored_ids(where={"document_id": document.pk}) == {f"{document.pk}:0"}
+    assert vectorstore.stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
+    body = alice_api.post("/api/ask/", {"question": "What colour is the lighthouse?"}, format="json").json()
+    assert document.pk in {c["document_id"] for c in body["citations"]}
