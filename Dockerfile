@@ -15,4 +15,5 @@ RUN DJANGO_SECRET_KEY=build python manage.py collectstatic --noinput -v0
 RUN useradd --create-home app && mkdir -p /data && chown app /data
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "rag_app.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "8", "--timeout", "300"]
+# Threads, not processes: a streamed answer holds its thread while it waits for tokens.
+CMD ["gunicorn", "rag_app.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "64", "--timeout", "300"]

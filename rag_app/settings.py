@@ -180,7 +180,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rag_app.providers.tasks.provider_health_task",
         "schedule": float(PROVIDER_HEALTH_INTERVAL),
     },
+    "answer-events-cleanup": {"task": "rag_app.qa.tasks.answer_events_cleanup_task", "schedule": 900.0},
 }
+# Answering is I/O-bound (the model server does the work), ingestion CPU-bound: separate queues let
+# a worker keep many questions in flight without ingestion waiting behind them, or the reverse.
+CELERY_QA_QUEUE = env_str("CELERY_QA_QUEUE", "rag-qa")
+CELERY_TASK_ROUTES = {"rag_app.qa.tasks.answer_generate_task": {"queue": CELERY_QA_QUEUE}}
 
 # --- Ingestion and answering.
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 50, minimum=1)
@@ -197,6 +202,8 @@ EMBED_BATCH_SIZE = env_int("EMBED_BATCH_SIZE", 32, minimum=1)
 EMBED_IN_FLIGHT = env_int("EMBED_IN_FLIGHT", 4, minimum=1)
 INGEST_RETRIES = env_int("INGEST_RETRIES", 5, minimum=0)
 RETRIEVAL_TOP_K = env_int("RETRIEVAL_TOP_K", 4, minimum=1)
+RETRIEVAL_MIN_SCORE = env_float("RETRIEVAL_MIN_SCORE", 0.3, minimum=-1.0)
+ANSWER_TIMEOUT = env_float("ANSWER_TIMEOUT", 300.0, minimum=1.0)
 ANSWER_MAX_TOKENS = env_int("ANSWER_MAX_TOKENS", 256, minimum=1)
 ANSWER_TEMPERATURE = env_float("ANSWER_TEMPERATURE", 0.0)
 

@@ -8,7 +8,14 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from documents.api import DocumentDetailApi, DocumentListCreateApi, DocumentReingestApi
 from rag_app.providers.api import HealthApi
-from rag_app.qa.api import AskApi
+from rag_app.qa.api import (
+    AnswerDetailApi,
+    AnswerEventsApi,
+    AnswerProvenanceApi,
+    AskApi,
+    ConversationDetailApi,
+    ConversationListApi,
+)
 
 api: list[URLPattern | URLResolver] = [
     path("auth/token/", obtain_auth_token, name="token"),
@@ -16,6 +23,11 @@ api: list[URLPattern | URLResolver] = [
     path("documents/<int:document_id>/", DocumentDetailApi.as_view(), name="document"),
     path("documents/<int:document_id>/reingest/", DocumentReingestApi.as_view(), name="document-reingest"),
     path("ask/", AskApi.as_view(), name="ask"),
+    path("answers/<int:answer_id>/", AnswerDetailApi.as_view(), name="answer"),
+    path("answers/<int:answer_id>/provenance/", AnswerProvenanceApi.as_view(), name="answer-provenance"),
+    path("answers/<int:answer_id>/events/", AnswerEventsApi.as_view(), name="answer-events"),
+    path("conversations/", ConversationListApi.as_view(), name="conversations"),
+    path("conversations/<int:conversation_id>/", ConversationDetailApi.as_view(), name="conversation"),
     path("health/", HealthApi.as_view(), name="health"),
     path("notes/", include("notes.api_urls")),
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -87,8 +87,22 @@ def _client() -> Any:
         return _clients[key]
 
 
-def _where(filters: Metadata) -> dict[str, Any]:
-    clauses: list[dict[str, Any]] = [{key: value} for key, value in filters.items()]
+Filter = Mapping[str, str | int | float | bool | list[int] | list[str]]
+
+
+def _where(filters: Filter, any_of: Sequence[Filter] = ()) -> dict[str, Any]:
+    """Chroma's where clause for our filters.
+
+    Every key of filters must match (a list means any of its values), and at least one of any_of.
+    """
+    clauses: list[dict[str, Any]] = [
+        {key: {"$in": value} if isinstance(value, list) else value} for key, value in filters.items()
+    ]
+    alternatives = [_where(f) for f in any_of]
+    if len(alternatives) == 1:
+        clauses.append(alternatives[0])
+    elif alternatives:
+        clauses.append({"$or": alternatives})
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
@@ -105,13 +119,13 @@ def upsert(items: Sequence[VectorItem]) -> None:
             )
 
 
-def query(embedding: Sequence[float], *, k: int, where: Metadata) -> list[Hit]:
-    """Return the k nearest items whose metadata matches every key of where, nearest first."""
+def query(embedding: Sequence[float], *, k: int, where: Filter, any_of: Sequence[Filter] = ()) -> list[Hit]:
+    """Return the k nearest items matching where (and one of any_of, if given), nearest first."""
     with _collection() as collection:
         result = collection.query(
             query_embeddings=[list(embedding)],
             n_results=k,
-            where=_where(where),
+            where=_where(where, any_of),
             include=["documents", "metadatas", "distances"],
         )
     found = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True)

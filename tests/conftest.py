@@ -71,7 +71,18 @@ def celery_worker_process(
         MEDIA_ROOT=str(media_root),
         DJANGO_SETTINGS_MODULE="tests.settings",
     )
-    cmd = [str(VENV_BIN / "celery"), "-A", "rag_app", "worker", "--pool=threads", "--concurrency=2", "--loglevel=INFO"]
+    queues = f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_QA_QUEUE}"
+    cmd = [
+        str(VENV_BIN / "celery"),
+        "-A",
+        "rag_app",
+        "worker",
+        "-Q",
+        queues,
+        "--pool=threads",
+        "--concurrency=4",
+        "--loglevel=INFO",
+    ]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     wait_for_line("ready.", proc, log, timeout=120)

@@ -7,6 +7,7 @@ import tempfile
 os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/rag_app_{os.getpid()}")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("CELERY_QUEUE", f"rag-test-{os.getpid()}")
+os.environ.setdefault("CELERY_QA_QUEUE", f"rag-qa-test-{os.getpid()}")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret")
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="rag-test-"))
 

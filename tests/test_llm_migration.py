@@ -15,6 +15,7 @@ from rag_app.providers import config
 from rag_app.providers.local import EMBED_ENDPOINT, LocalEmbedder
 from rag_app.providers.models import ProviderSetting
 from tests.doubles.ollama import OllamaModel
+from tests.qa.helpers import answer_now
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("vllm_servers")]
 
@@ -49,10 +50,10 @@ def use_provider(settings, kind):
     config.invalidate()
 
 
-def ask_all(client):
+def ask_all(owner):
     answers = []
     for question, fact in QUESTIONS:
-        body = client.post("/api/ask/", {"question": question}, format="json").json()
+        body = answer_now(owner, question)
         assert body["answer"].strip(), body
         top = body["citations"][0]
         assert fact in top["text"]
@@ -60,7 +61,7 @@ def ask_all(client):
     return answers
 
 
-def test_switching_by_environment_keeps_answers_cited(settings, ollama, alice, alice_api):
+def test_switching_by_environment_keeps_answers_cited(settings, ollama, alice):
     use_provider(settings, "vllm")
     document = Document(owner=alice, title="heron.txt", original_name="heron.txt", kind="text", size=1, sha256="x")
     document.file.save("heron.txt", ContentFile(FACTS.encode()), save=False)
@@ -70,11 +71,11 @@ def test_switching_by_environment_keeps_answers_cited(settings, ollama, alice, a
     document.refresh_from_db()
     assert document.status == "ready", document.error
 
-    on_vllm = ask_all(alice_api)
+    on_vllm = ask_all(alice)
     use_provider(settings, "ollama")  # the rollback switch
-    on_ollama = ask_all(alice_api)
+    on_ollama = ask_all(alice)
     use_provider(settings, "vllm")
-    back_on_vllm = ask_all(alice_api)
+    back_on_vllm = ask_all(alice)
 
     assert {p for p, _, _ in on_vllm} == {p for p, _, _ in back_on_vllm} == {"vllm"}
     assert {p for p, _, _ in on_ollama} == {"ollama"}
@@ -86,7 +87,7 @@ def test_switching_by_environment_keeps_answers_cited(settings, ollama, alice, a
     assert all(r.body["options"]["num_ctx"] == settings.OLLAMA_NUM_CTX for r in chats)
 
 
-def test_switching_in_the_admin_overrides_the_environment_and_rolls_back(settings, ollama, alice, alice_api):
+def test_switching_in_the_admin_overrides_the_environment_and_rolls_back(settings, ollama, alice):
     use_provider(settings, "ollama")
     document = Document(owner=alice, title="heron.txt", original_name="heron.txt", kind="text", size=1, sha256="x")
     document.file.save("heron.txt", ContentFile(FACTS.encode()), save=False)
@@ -94,8 +95,8 @@ def test_switching_in_the_admin_overrides_the_environment_and_rolls_back(setting
     settings.CHUNK_TOKENS = 30
     document_services.document_ingest(document_id=document.pk)  # embedded by Ollama's all-minilm
 
-    assert {p for p, _, _ in ask_all(alice_api)} == {"ollama"}
+    assert {p for p, _, _ in ask_all(alice)} == {"ollama"}
     row = ProviderSetting.objects.create(role="chat", slot="primary", kind="vllm")
-    assert {p for p, _, _ in ask_all(alice_api)} == {"vllm"}
+    assert {p for p, _, _ in ask_all(alice)} == {"vllm"}
     row.delete()  # rollback: no code change, no restart
-    assert {p for p, _, _ in ask_all(alice_api)} == {"ollama"}
+    assert {p for p, _, _ in ask_all(alice)} == {"ollama"}

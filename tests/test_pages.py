@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from documents.models import Document
+from rag_app.qa.models import Answer
 
 pytestmark = pytest.mark.django_db
 
@@ -39,11 +40,16 @@ def test_upload_form_shows_the_error_for_a_bad_file(client, alice):
     assert not Document.objects.exists()
 
 
-def test_ask_page_shows_the_answer_page(client, alice):
+def test_asking_without_javascript_queues_the_question_in_a_new_conversation(client, alice):
     client.force_login(alice)
-    response = client.post("/ask/", {"question": "Anything there?"}, follow=True)
-    assert response.status_code == 200, response.content.decode()[-2000:]
-    assert "could not find anything" in response.content.decode()
+    response = client.post("/ask/", {"question": "Anything there?"})
+    answer = Answer.objects.get(owner=alice)
+    assert response.status_code == 302
+    assert response["Location"] == f"/ask/c/{answer.conversation_id}/#answer-{answer.pk}"
+    page = client.get(f"/ask/c/{answer.conversation_id}/").content.decode()
+    assert "Anything there?" in page
+    assert "Answering…" in page  # the worker has not answered yet: the page says so and refreshes
+    assert 'http-equiv="refresh"' in page
 
 
 def test_ask_page_refuses_an_empty_question(client, alice):
@@ -51,3 +57,12 @@ def test_ask_page_refuses_an_empty_question(client, alice):
     response = client.post("/ask/", {"question": "  "})
     assert response.status_code == 400
     assert "question" in response.content.decode().lower()
+    assert not Answer.objects.exists()
+
+
+def test_a_conversation_of_another_user_is_not_found(client, alice, bob):
+    client.force_login(alice)
+    client.post("/ask/", {"question": "Mine?"})
+    conversation = Answer.objects.get().conversation_id
+    client.force_login(bob)
+    assert client.get(f"/ask/c/{conversation}/").status_code == 404

@@ -25,7 +25,16 @@ def stack(tmp_path):
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_QUEUE", "CELERY_BROKER_URL", "CHROMA_URL", "MEDIA_ROOT"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_QUEUE",
+            "CELERY_QA_QUEUE",
+            "CELERY_BROKER_URL",
+            "CHROMA_URL",
+            "MEDIA_ROOT",
+        }
     }
     env.update(
         DJANGO_SETTINGS_MODULE="rag_app.settings",

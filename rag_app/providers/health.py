@@ -105,3 +105,23 @@ def health_overview() -> dict[str, Any]:
     else:
         status = "degraded"
     return {"status": status, "roles": roles}
+
+
+_context_lengths: dict[Endpoint, int] = {}
+DEFAULT_CONTEXT = 2048  # when a server does not say: small, so nothing is ever cut off silently
+
+
+def context_length(endpoint: Endpoint) -> int:
+    """The chat model's context window in tokens.
+
+    Ollama's is the num_ctx we send; others say theirs (vLLM's max_model_len, the local model's
+    config), asked once per process.
+    """
+    if endpoint.kind == "ollama":
+        return endpoint.num_ctx
+    if endpoint not in _context_lengths:
+        reported = check(endpoint, "chat").context_length
+        if reported is None:
+            return DEFAULT_CONTEXT  # not cached: ask again next time, the server may be back
+        _context_lengths[endpoint] = reported
+    return _context_lengths[endpoint]

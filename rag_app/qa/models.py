@@ -1,27 +1,75 @@
-"""An answered question with its citations and what produced it."""
+"""Conversations, their answers with full provenance, and the events an answer streams."""
 
 from django.conf import settings
 from django.db import models
 
 
+class Conversation(models.Model):
+    """A thread of questions; follow-ups are read in the light of the earlier turns."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Answer(models.Model):
-    """One question, the answer given and the sources cited."""
+    """One question and its answer, with everything needed to say how it was produced."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        STREAMING = "streaming"
+        DONE = "done"
+        FAILED = "failed"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answers")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="answers")
     question = models.TextField()
-    text = models.TextField()
+    standalone_question = models.TextField(blank=True, help_text="The question rewritten without the history.")
+    scope = models.JSONField(default=dict, help_text="Chosen documents and note tags, if any.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    error = models.TextField(blank=True)
+    text = models.TextField(blank=True)
     citations = models.JSONField(default=list)
-    prompt_name = models.CharField(max_length=64)
-    prompt_version = models.PositiveIntegerField()
-    provider = models.CharField(max_length=32, blank=True)
-    model = models.CharField(max_length=200, blank=True)
+    retrieval = models.JSONField(default=list, help_text="Every candidate passage with its ranks and scores.")
+    prompt_name = models.CharField(max_length=64, blank=True)
+    prompt_version = models.PositiveIntegerField(null=True, blank=True)
+    provider = models.CharField(max_length=32, blank=True, help_text="Chat provider that answered.")
+    model = models.CharField(max_length=200, blank=True, help_text="Chat model that answered.")
+    embedding_provider = models.CharField(max_length=32, blank=True)
+    embedding_model = models.CharField(max_length=200, blank=True)
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
+    context_tokens = models.PositiveIntegerField(default=0, help_text="The model's context length used.")
+    first_token_ms = models.PositiveIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.question[:80]
+
+
+class AnswerEvent(models.Model):
+    """One streamed event of an answer, for deployments without Redis (Redis Streams otherwise)."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16)
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["answer_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["answer", "seq"], name="unique_answer_event_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id}#{self.seq} {self.kind}"

@@ -1,16 +1,44 @@
-"""Find the passages of a user's own material (documents and notes) that best match a question."""
+"""Find the passages of a user's own material that best match a question.
+
+Vector and keyword search are fused by reciprocal rank, always scoped to the owner, and every
+passage is checked against the database before it can reach a prompt.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
 
 from documents import selectors
 from notes import selectors as note_selectors
+from notes.models import Note
 from rag_app import vectorstore
 from rag_app.providers import registry
+from rag_app.qa import keyword
+from rag_app.qa.keyword import Key
+
+RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al.); ranks matter, raw scores do not
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Optionally narrow retrieval to chosen documents and to notes carrying chosen tags."""
+
+    document_ids: tuple[int, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @property
+    def everything(self) -> bool:
+        """No narrowing: all the owner's documents and notes."""
+        return not self.document_ids and not self.tags
+
+    def as_dict(self) -> dict[str, list[int] | list[str]]:
+        """The stored form."""
+        return {"document_ids": list(self.document_ids), "tags": list(self.tags)}
 
 
 @dataclass(frozen=True)
@@ -29,6 +57,7 @@ class Source:
     score: float
     note_id: int | None = None
     url: str | None = None
+    heading: str = ""
 
     def as_dict(self) -> dict[str, object]:
         """The citation's JSON form (documents keep their original keys)."""
@@ -38,56 +67,130 @@ class Source:
         return data
 
 
-def retrieve(*, owner: User, question: str, k: int) -> list[Source]:
-    """The owner's k best passages for the question, numbered from 1.
+@dataclass
+class Candidate:
+    """A passage either search found, with its ranks: the provenance of retrieval."""
 
-    The index is filtered by owner, and every hit is checked against the database as well, so a
-    stale or foreign vector can never reach the prompt.
+    key: Key
+    vector_rank: int | None = None
+    vector_score: float | None = None
+    keyword_rank: int | None = None
+    keyword_score: float | None = None
+    fused_score: float = 0.0
+    chunk_id: str = ""
+    title: str = ""
+    status: str = "candidate"  # candidate, given (to the model), not found (in the database), below threshold
+
+    def as_dict(self) -> dict[str, object]:
+        """The stored form."""
+        data = asdict(self)
+        data["source"], data["parent_id"], data["index"] = data.pop("key")
+        return data
+
+
+@dataclass
+class Retrieval:
+    """The sources to give the model (best first) and every candidate considered."""
+
+    sources: list[Source] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    embedding_provider: str = ""
+    embedding_model: str = ""
+
+
+def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> Retrieval:
+    """The owner's best passages for the question, numbered from 1; none when nothing is relevant.
+
+    Vector hits below RETRIEVAL_MIN_SCORE count only if keyword search found them too, so an
+    off-topic question gets no sources (and the answer says so) instead of the nearest noise.
     """
-    embedding = registry.embedder().embed_one(question)
-    hits = vectorstore.query(embedding, k=k, where={"owner_id": owner.pk})
-    document_keys = [_key(h, "document_id") for h in hits if "note_id" not in h.metadata]
-    note_keys = [_key(h, "note_id") for h in hits if "note_id" in h.metadata]
+    embedder = registry.embedder()
+    depth = max(k * 4, 20)
+    document_ids, note_ids = _scope_ids(owner, scope)
+    candidates: dict[Key, Candidate] = {}
+
+    # Chroma refuses an empty "$in": a scope with no documents (or no notes) simply leaves that side out.
+    any_of: list[vectorstore.Filter] = []
+    if document_ids:
+        any_of.append({"document_id": document_ids})
+    if note_ids:
+        any_of.append({"note_id": note_ids})
+    nothing_in_scope = not scope.everything and not any_of
+    hits = (
+        []
+        if nothing_in_scope
+        else vectorstore.query(embedder.embed_one(question), k=depth, where={"owner_id": owner.pk}, any_of=any_of)
+    )
+    for rank, hit in enumerate(hits, start=1):
+        kind, parent = ("note", "note_id") if "note_id" in hit.metadata else ("document", "document_id")
+        key = (kind, int(hit.metadata[parent]), int(hit.metadata["index"]))
+        candidates[key] = Candidate(key, vector_rank=rank, vector_score=round(hit.score, 4))
+    keyword_hits = keyword.search(
+        owner=owner, question=question, limit=depth, document_ids=document_ids, note_ids=note_ids
+    )
+    for rank, kw in enumerate(keyword_hits, start=1):
+        candidate = candidates.setdefault(kw.key, Candidate(kw.key))
+        candidate.keyword_rank, candidate.keyword_score = rank, round(kw.score, 4)
+    for c in candidates.values():
+        c.fused_score = round(sum(1 / (RRF_K + r) for r in (c.vector_rank, c.keyword_rank) if r), 6)
+        if c.keyword_rank is None and (c.vector_score or 0) < settings.RETRIEVAL_MIN_SCORE:
+            c.status = "below threshold"
+    ranked = sorted(candidates.values(), key=lambda c: -c.fused_score)
+    result = Retrieval(
+        candidates=ranked, embedding_provider=embedder.endpoint.kind, embedding_model=embedder.endpoint.model
+    )
+    result.sources = _verified_sources(owner, [c for c in ranked if c.status == "candidate"], k)
+    return result
+
+
+def _scope_ids(owner: User, scope: Scope) -> tuple[list[int] | None, list[int] | None]:
+    """(document ids, note ids) to search, None meaning all of them."""
+    if scope.everything:
+        return None, None
+    notes = Note.objects.filter(owner=owner, tags__name__in=scope.tags).values_list("id", flat=True).distinct()
+    documents = selectors.document_list(owner=owner).filter(pk__in=scope.document_ids).values_list("id", flat=True)
+    return list(documents), list(notes)
+
+
+def _verified_sources(owner: User, candidates: Sequence[Candidate], k: int) -> list[Source]:
+    """The first k candidates the database confirms are the owner's, as numbered sources."""
+    document_keys = [(p, i) for (kind, p, i) in (c.key for c in candidates) if kind == "document"]
+    note_keys = [(p, i) for (kind, p, i) in (c.key for c in candidates) if kind == "note"]
     chunks = selectors.chunk_list(owner=owner, chunk_keys=document_keys)
     note_chunks = note_selectors.note_chunk_map(owner=owner, chunk_keys=note_keys)
     sources: list[Source] = []
-    for hit in hits:
-        n = len(sources) + 1
-        score = round(hit.score, 4)
-        if "note_id" in hit.metadata:
-            note_chunk = note_chunks.get(_key(hit, "note_id"))
-            if note_chunk is None:
-                continue
-            sources.append(
-                Source(
-                    n=n,
-                    document_id=None,
-                    note_id=note_chunk.note_id,
-                    title=f"Note: {note_chunk.note.title}",
-                    chunk_id=note_chunk.chunk_id,
-                    page=None,
-                    text=note_chunk.text,
-                    score=score,
-                    url=f"{reverse('notes:detail', args=[note_chunk.note_id])}#chunk-{note_chunk.chunk_id}",
-                )
+    for c in candidates:
+        if len(sources) == k:
+            break
+        kind, parent_id, index = c.key
+        score = c.vector_score if c.vector_score is not None else 0.0
+        if kind == "note" and (note_chunk := note_chunks.get((parent_id, index))):
+            url = reverse("notes:detail", args=[parent_id])
+            source = Source(
+                n=len(sources) + 1,
+                document_id=None,
+                note_id=parent_id,
+                title=f"Note: {note_chunk.note.title}",
+                chunk_id=note_chunk.chunk_id,
+                page=None,
+                text=note_chunk.text,
+                score=score,
+                url=f"{url}#chunk-{note_chunk.chunk_id}",
             )
-            continue
-        chunk = chunks.get(_key(hit, "document_id"))
-        if chunk is None:
-            continue
-        sources.append(
-            Source(
-                n=n,
-                document_id=chunk.document_id,
+        elif kind == "document" and (chunk := chunks.get((parent_id, index))):
+            source = Source(
+                n=len(sources) + 1,
+                document_id=parent_id,
                 title=chunk.document.title,
                 chunk_id=chunk.chunk_id,
                 page=chunk.page,
                 text=chunk.text,
                 score=score,
+                heading=chunk.heading,
             )
-        )
+        else:
+            c.status = "not found"  # a stale or foreign vector: never reaches the prompt
+            continue
+        c.status, c.chunk_id, c.title = "given", source.chunk_id, source.title
+        sources.append(source)
     return sources
-
-
-def _key(hit: vectorstore.Hit, field: str) -> tuple[int, int]:
-    return int(hit.metadata[field]), int(hit.metadata["index"])

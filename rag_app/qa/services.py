@@ -1,72 +1,69 @@
-"""Writes for Q&A: answer a question from the user's material and store the record."""
+"""Writes for Q&A: accept a question (the worker answers it), rename and delete conversations."""
 
 from __future__ import annotations
 
-import re
-import time
+from collections.abc import Sequence
 
-from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import transaction
 
+from documents import selectors as document_selectors
 from rag_app.errors import ApplicationError
-from rag_app.providers import registry
-from rag_app.providers.base import ProviderError
-from rag_app.qa import prompts
-from rag_app.qa.models import Answer
-from rag_app.qa.retrieval import retrieve
+from rag_app.qa import stream
+from rag_app.qa.models import Answer, Conversation
+from rag_app.qa.retrieval import Scope
 
 MAX_QUESTION_CHARS = 4000
-_CITATION = re.compile(r"\[(\d+)\]")
+MAX_TITLE_CHARS = 200
 
 
-def cited_numbers(text: str) -> set[int]:
-    """The source numbers an answer cites as [n]."""
-    return {int(n) for n in _CITATION.findall(text)}
+def answer_create(
+    *,
+    owner: User,
+    question: str,
+    conversation_id: int | None = None,
+    document_ids: Sequence[int] = (),
+    tags: Sequence[str] = (),
+) -> Answer:
+    """Record a question (in a new conversation unless one is given) and queue its answer."""
+    from rag_app.qa.tasks import answer_generate_task
 
-
-def answer_create(*, owner: User, question: str) -> Answer:
-    """Retrieve the owner's passages, generate an answer citing them, and store it."""
     question = question.strip()
     if not question:
         raise ApplicationError("Ask a question (the text is empty).", code="empty_question")
     if len(question) > MAX_QUESTION_CHARS:
         raise ApplicationError(f"The question is longer than {MAX_QUESTION_CHARS} characters.", code="too_long")
-    started = time.monotonic()
-    prompt = prompts.ANSWER
-    try:
-        sources = retrieve(owner=owner, question=question, k=settings.RETRIEVAL_TOP_K)
-        if not sources:
-            return Answer.objects.create(
-                owner=owner,
-                question=question,
-                text=prompts.NOT_FOUND,
-                citations=[],
-                prompt_name=prompt.name,
-                prompt_version=prompt.version,
-                duration_ms=int((time.monotonic() - started) * 1000),
-            )
-        chat = registry.chat_model()
-        result = chat.complete(
-            prompts.answer_messages(question, sources, prompt),
-            max_tokens=settings.ANSWER_MAX_TOKENS,
-            temperature=settings.ANSWER_TEMPERATURE,
-        )
-    except ProviderError as exc:
-        raise ApplicationError(
-            f"The answer could not be generated: {exc}", status=503, code="provider_unavailable"
-        ) from exc
-    cited = cited_numbers(result.text)
-    citations = [dict(s.as_dict(), cited=s.n in cited) for s in sources]
-    return Answer.objects.create(
-        owner=owner,
-        question=question,
-        text=result.text,
-        citations=citations,
-        prompt_name=prompt.name,
-        prompt_version=prompt.version,
-        provider=result.provider,
-        model=result.model,
-        prompt_tokens=result.usage.prompt_tokens,
-        completion_tokens=result.usage.completion_tokens,
-        duration_ms=int((time.monotonic() - started) * 1000),
+    unknown = set(document_ids) - set(
+        document_selectors.document_list(owner=owner).filter(pk__in=document_ids).values_list("pk", flat=True)
     )
+    if unknown:
+        raise ApplicationError(f"No such documents: {sorted(unknown)}.", code="unknown_documents")
+    scope = Scope(tuple(sorted(set(document_ids))), tuple(sorted({t.strip().lower() for t in tags if t.strip()})))
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.create(owner=owner, title=question[:MAX_TITLE_CHARS])
+            if conversation_id is None
+            else Conversation.objects.filter(owner=owner, pk=conversation_id).first()
+        )
+        if conversation is None:
+            raise ApplicationError("Conversation not found.", status=404, code="not_found")
+        conversation.save(update_fields=["updated_at"])
+        answer = Answer.objects.create(owner=owner, conversation=conversation, question=question, scope=scope.as_dict())
+        stream.reset(answer.pk)
+        transaction.on_commit(lambda: answer_generate_task.delay(answer.pk))
+    return answer
+
+
+def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:
+    """Give a conversation a new title."""
+    title = title.strip()
+    if not title:
+        raise ApplicationError("The title is empty.", code="empty_title")
+    conversation.title = title[:MAX_TITLE_CHARS]
+    conversation.save(update_fields=["title", "updated_at"])
+    return conversation
+
+
+def conversation_delete(*, conversation: Conversation) -> None:
+    """Delete a conversation with its answers."""
+    conversation.delete()

@@ -7,5 +7,8 @@ from rag_app.qa import views
 app_name = "qa"
 urlpatterns = [
     path("", views.ask_view, name="ask"),
+    path("c/<int:conversation_id>/", views.conversation_view, name="conversation"),
+    path("c/<int:conversation_id>/rename/", views.conversation_rename_view, name="rename"),
+    path("c/<int:conversation_id>/delete/", views.conversation_delete_view, name="delete"),
     path("answers/<int:answer_id>/", views.answer_view, name="answer"),
 ]

@@ -1,39 +1,91 @@
-"""Browser pages for asking questions and reading answers."""
+"""Browser pages for asking: conversations, streamed answers (with a no-JavaScript fallback)."""
+
+from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
+from notes.rendering import render_markdown
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
 from rag_app.qa import selectors, services
-from rag_app.qa.models import Answer
+from rag_app.qa.models import Answer, Conversation
+
+_BUSY = (Answer.Status.PENDING, Answer.Status.STREAMING)
+
+
+def _page(request: HttpRequest, conversation: Conversation | None, status: int = 200, **extra: object) -> HttpResponse:
+    owner = current_user(request)
+    answers = list(conversation.answers.order_by("created_at", "id")) if conversation else []
+    for answer in answers:
+        answer.html = render_markdown(answer.text)  # type: ignore[attr-defined]
+    context = {
+        "conversation": conversation,
+        "conversations": selectors.conversation_list(owner=owner)[:50],
+        "answers": answers,
+        "busy": any(a.status in _BUSY for a in answers),
+        **extra,
+    }
+    return render(request, "qa/ask.html", context, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def ask_view(request: HttpRequest) -> HttpResponse:
-    """A question form; POST answers it and shows the answer page."""
+    """A new conversation; POST (without JavaScript) queues the question and opens its conversation."""
+    if request.method == "GET":
+        return _page(request, None)
+    question = request.POST.get("question", "")
+    raw_id = request.POST.get("conversation_id") or ""
+    try:
+        answer = services.answer_create(
+            owner=current_user(request), question=question, conversation_id=int(raw_id) if raw_id.isdigit() else None
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        conversation = selectors.conversation_list(owner=current_user(request)).filter(pk=raw_id or 0).first()
+        return _page(request, conversation, status=exc.status, question=question)
+    url = reverse("qa:conversation", args=[answer.conversation_id])
+    return redirect(f"{url}#answer-{answer.pk}")
+
+
+@login_required
+def conversation_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """A conversation: every turn with its sources, and the form for a follow-up."""
+    owner = current_user(request)
+    return _page(request, get_object_or_404(selectors.conversation_list(owner=owner), pk=conversation_id))
+
+
+@login_required
+@require_POST
+def conversation_rename_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Rename a conversation."""
+    conversation = get_object_or_404(selectors.conversation_list(owner=current_user(request)), pk=conversation_id)
+    try:
+        services.conversation_rename(conversation=conversation, title=request.POST.get("title", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("qa:conversation", conversation_id=conversation.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conversation_delete_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Confirm, then delete a conversation."""
+    conversation = get_object_or_404(selectors.conversation_list(owner=current_user(request)), pk=conversation_id)
     if request.method == "POST":
-        question = request.POST.get("question", "")
-        try:
-            answer = services.answer_create(owner=current_user(request), question=question)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-            context = {"question": question, "recent": _recent(request)}
-            return render(request, "qa/ask.html", context, status=exc.status)
-        return redirect("qa:answer", answer_id=answer.pk)
-    return render(request, "qa/ask.html", {"recent": _recent(request)})
+        services.conversation_delete(conversation=conversation)
+        messages.success(request, f"Deleted the conversation “{conversation.title}”.")
+        return redirect("qa:ask")
+    return render(request, "qa/confirm_delete.html", {"conversation": conversation})
 
 
 @login_required
 def answer_view(request: HttpRequest, answer_id: int) -> HttpResponse:
-    """One of the user's answers with its citations."""
+    """An answer's place in its conversation."""
     answer = get_object_or_404(selectors.answer_list(owner=current_user(request)), pk=answer_id)
-    return render(request, "qa/answer.html", {"answer": answer, "recent": _recent(request)})
-
-
-def _recent(request: HttpRequest) -> list[Answer]:
-    return list(selectors.answer_list(owner=current_user(request))[:10])
+    return redirect(f"{reverse('qa:conversation', args=[answer.conversation_id])}#answer-{answer.pk}")

@@ -9,6 +9,7 @@ from rag_app import vectorstore
 from rag_app.providers import fingerprint
 from rag_app.providers.fingerprint import Fingerprint
 from tests.documents.test_ingest_service import ingested, make_document
+from tests.qa.helpers import answer_now
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +23,13 @@ def own_collection(settings, request):
     vectorstore.reset()
 
 
-def test_rebuild_reindexes_documents_and_notes_and_unblocks_questions(own_collection, alice, alice_api, capsys):
+def test_rebuild_reindexes_documents_and_notes_and_unblocks_questions(own_collection, alice, capsys):
     document = ingested(make_document(alice, "a.txt", b"The lighthouse is painted red and white.", "text"))
     note = note_services.note_create(owner=alice, title="Gulls", body="The gulls nest on the north cliff.")
     note_index(note_id=note.pk)
     vectorstore.set_fingerprint(OTHER_SPACE.to_json())  # as if the index came from another model
     fingerprint.forget()
-    assert alice_api.post("/api/ask/", {"question": "What colour?"}, format="json").status_code == 503
+    assert answer_now(alice, "What colour?")["status"] == "failed"
 
     call_command("rebuild_index", "--yes")
 
@@ -37,5 +38,5 @@ def test_rebuild_reindexes_documents_and_notes_and_unblocks_questions(own_collec
     assert (stored.kind, stored.dimension) == ("local", 384)
     assert vectorstore.stored_ids(where={"document_id": document.pk}) == {f"{document.pk}:0"}
     assert vectorstore.stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
-    body = alice_api.post("/api/ask/", {"question": "What colour is the lighthouse?"}, format="json").json()
+    body = answer_now(alice, "What colour is the lighthouse?")
     assert document.pk in {c["document_id"] for c in body["citations"]}

@@ -5,8 +5,8 @@ import pytest
 from notes.actions import note_from_answer
 from notes.models import NoteAction
 from notes.rendering import render_markdown
-from rag_app.qa.models import Answer
 from tests.notes.conftest import indexed_note, ready_document
+from tests.qa.helpers import answer_now, stored_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_an_answer_is_saved_with_its_citations_as_links(alice, alice_api):
     document = ready_document(alice, "tower.txt", "The Eiffel Tower is 330 metres tall and stands in Paris.")
     note = indexed_note(alice, "Trip", "We climbed the Eiffel Tower, which is tall.")
-    answer = alice_api.post("/api/ask/", {"question": "How tall is the Eiffel Tower?"}, format="json").json()
+    answer = answer_now(alice, "How tall is the Eiffel Tower?")
     assert {c["document_id"] for c in answer["citations"]} >= {document.pk}
 
     response = alice_api.post("/api/notes/from-answer/", {"answer_id": answer["id"]}, format="json")
@@ -38,7 +38,7 @@ def test_an_answer_is_saved_with_its_citations_as_links(alice, alice_api):
 
 
 def test_brackets_in_source_titles_do_not_break_the_links(alice):
-    answer = Answer.objects.create(
+    answer = stored_answer(
         owner=alice,
         question="q?",
         text="See [1].",
@@ -56,7 +56,7 @@ def test_brackets_in_source_titles_do_not_break_the_links(alice):
 
 
 def test_another_users_answer_cannot_be_saved(alice, bob_api):
-    answer = Answer.objects.create(
+    answer = stored_answer(
         owner=alice, question="secret?", text="yes", citations=[], prompt_name="answer", prompt_version=1
     )
     response = bob_api.post("/api/notes/from-answer/", {"answer_id": answer.pk}, format="json")

@@ -4,7 +4,7 @@ import pytest
 
 from notes import services
 from notes.models import Note, NoteAction
-from rag_app.qa.models import Answer
+from tests.qa.helpers import stored_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +156,7 @@ def test_delete_asks_first_then_deletes(alice_client, alice):
 
 
 def test_answer_page_saves_the_answer_as_a_note(alice_client, alice):
-    answer = Answer.objects.create(
+    answer = stored_answer(
         owner=alice,
         question="What is Heron?",
         text="A project [1].",
@@ -166,7 +166,7 @@ def test_answer_page_saves_the_answer_as_a_note(alice_client, alice):
         provider="local",
         model="SmolLM2-135M-Instruct",
     )
-    page = alice_client.get(f"/ask/answers/{answer.pk}/").content.decode()
+    page = alice_client.get(f"/ask/answers/{answer.pk}/", follow=True).content.decode()
     assert f'action="/notes/from-answer/{answer.pk}/"' in page
     response = alice_client.post(f"/notes/from-answer/{answer.pk}/", follow=True)
     note = Note.objects.get(owner=alice)
@@ -198,7 +198,7 @@ def test_another_users_note_pages_are_404(client, alice, bob):
     for url in ("edit/", "undo/", "delete/", "versions/1/restore/", "actions/"):
         assert client.post(f"/notes/{note.pk}/{url}", {"kind": "summarise", "version": "1"}).status_code == 404, url
     assert "Private" not in client.get("/notes/").content.decode()
-    answer = Answer.objects.create(owner=alice, question="q", text="a", prompt_name="answer", prompt_version=1)
+    answer = stored_answer(owner=alice, question="q", text="a", prompt_name="answer", prompt_version=1)
     assert client.post(f"/notes/from-answer/{answer.pk}/").status_code == 404
     assert Note.objects.get(pk=note.pk).body == "secret"
     assert not NoteAction.objects.exists()

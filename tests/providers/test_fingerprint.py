@@ -8,6 +8,7 @@ from documents.models import Document
 from rag_app import vectorstore
 from rag_app.providers import registry
 from rag_app.providers.fingerprint import Fingerprint
+from tests.qa.helpers import answer_now
 
 pytestmark = pytest.mark.django_db
 
@@ -54,10 +55,10 @@ def test_mismatch_blocks_ingestion_with_the_rebuild_step(own_collection, alice):
     assert vectorstore.stored_ids(where={"document_id": document.pk}) == set()
 
 
-def test_mismatch_blocks_questions_with_a_clear_error(own_collection, alice_api):
+def test_mismatch_blocks_questions_with_a_clear_error(own_collection, alice):
     vectorstore.set_fingerprint(OTHER_SPACE.to_json())
-    response = alice_api.post("/api/ask/", {"question": "Anything?"}, format="json")
-    assert response.status_code == 503
-    message = response.json()["error"]["message"]
+    answer = answer_now(alice, "Anything?")
+    assert answer["status"] == "failed"
+    message = answer["error"]
     assert "rebuild_index" in message
     assert "local:all-MiniLM-L6-v2 (384-d)" in message

@@ -1,0 +1,140 @@
+"""Keyword search over the owner's passages: PostgreSQL full-text search, or BM25 in Python on SQLite."""
+
+from __future__ import annotations
+
+import functools
+import math
+import operator
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from documents.models import Chunk, Document
+from notes.models import NoteChunk
+
+_WORD = re.compile(r"[^\W_]+")
+_MAX_TERMS = 32
+_PYTHON_CANDIDATES = 2000
+_STOPWORDS_TEXT = (
+    "a about above after again against all am an and any are as at be because been before being below "
+    "between both but by can could did do does doing down during each few for from further had has have "
+    "having he her here hers herself him himself his how i if in into is it its itself just me more most "
+    "my myself no nor not of off on once only or other our ours ourselves out over own same she should so "
+    "some such than that the their theirs them themselves then there these they this those through to too "
+    "under until up very was we were what when where which while who whom why will with would you your "
+    "yours yourself yourselves tell please know "
+)
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+Key = tuple[str, int, int]  # ("document", document_id, index) or ("note", note_id, index)
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    """A passage that shares words with the question, and how well."""
+
+    key: Key
+    score: float
+
+
+def terms(text: str) -> list[str]:
+    """The question's searchable words: lower case, no stopwords, no repeats."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(text.lower()):
+        if word not in STOPWORDS and len(word) > 1:
+            seen.setdefault(word, None)
+    return list(seen)[:_MAX_TERMS]
+
+
+def _chunks(owner: User, document_ids: list[int] | None) -> QuerySet[Chunk]:
+    chunks = Chunk.objects.filter(document__owner=owner, document__status=Document.Status.READY)
+    return chunks if document_ids is None else chunks.filter(document_id__in=document_ids)
+
+
+def _note_chunks(owner: User, note_ids: list[int] | None) -> QuerySet[NoteChunk]:
+    chunks = NoteChunk.objects.filter(note__owner=owner)
+    return chunks if note_ids is None else chunks.filter(note_id__in=note_ids)
+
+
+def search(
+    *, owner: User, question: str, limit: int, document_ids: list[int] | None, note_ids: list[int] | None
+) -> list[KeywordHit]:
+    """The owner's passages that best match the question's words, best first.
+
+    document_ids / note_ids narrow the search (None: all of them; an empty list: none).
+    """
+    words = terms(question)
+    if not words or limit < 1:
+        return []
+    if connection.vendor == "postgresql":
+        hits = _postgres(owner, words, limit, document_ids, note_ids)
+    else:
+        hits = _bm25(owner, words, document_ids, note_ids)
+    return sorted(hits, key=lambda h: -h.score)[:limit]
+
+
+def _postgres(
+    owner: User, words: list[str], limit: int, document_ids: list[int] | None, note_ids: list[int] | None
+) -> list[KeywordHit]:
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    # The same expression as the GIN indexes (documents/notes migrations), so they are used.
+    vector = SearchVector("text", config="english")
+    query = functools.reduce(operator.or_, (SearchQuery(w, config="english") for w in words))
+    hits: list[KeywordHit] = []
+    sources: tuple[tuple[str, QuerySet[Chunk] | QuerySet[NoteChunk], str], ...] = (
+        ("document", _chunks(owner, document_ids), "document_id"),
+        ("note", _note_chunks(owner, note_ids), "note_id"),
+    )
+    for kind, chunks, parent in sources:
+        ranked = (
+            chunks.annotate(search=vector)
+            .filter(search=query)
+            .annotate(rank=SearchRank(vector, query, normalization=1))
+            .order_by("-rank")
+            .values_list(parent, "index", "rank")[:limit]
+        )
+        hits.extend(KeywordHit((kind, parent_id, index), float(rank)) for parent_id, index, rank in ranked)
+    return hits
+
+
+def _bm25(
+    owner: User, words: list[str], document_ids: list[int] | None, note_ids: list[int] | None
+) -> list[KeywordHit]:
+    """Okapi BM25 over the passages containing any of the words (SQLite has no ranked full-text search)."""
+    any_word = functools.reduce(operator.or_, (Q(text__icontains=w) for w in words))
+    texts: list[tuple[Key, str]] = [
+        (("document", d, i), t)
+        for d, i, t in _chunks(owner, document_ids)
+        .filter(any_word)
+        .values_list("document_id", "index", "text")[:_PYTHON_CANDIDATES]
+    ]
+    texts += [
+        (("note", n, i), t)
+        for n, i, t in _note_chunks(owner, note_ids)
+        .filter(any_word)
+        .values_list("note_id", "index", "text")[:_PYTHON_CANDIDATES]
+    ]
+    if not texts:
+        return []
+    tokenised = [Counter(_WORD.findall(t.lower())) for _, t in texts]
+    average = sum(sum(c.values()) for c in tokenised) / len(tokenised)
+    k1, b = 1.5, 0.75
+    idf = {
+        w: math.log(1 + (len(texts) - df + 0.5) / (df + 0.5))
+        for w in words
+        if (df := sum(1 for c in tokenised if w in c))
+    }
+    hits = []
+    for (key, _), counts in zip(texts, tokenised, strict=True):
+        length = sum(counts.values())
+        score = sum(
+            idf[w] * counts[w] * (k1 + 1) / (counts[w] + k1 * (1 - b + b * length / average)) for w in idf if counts[w]
+        )
+        if score > 0:
+            hits.append(KeywordHit(key, score))
+    return hits

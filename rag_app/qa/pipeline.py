@@ -1,0 +1,173 @@
+"""Answer one question: condense, retrieve, fit the context, stream, check citations, keep the record.
+
+It runs in a Celery worker; its events reach the asker as they happen (rag_app/qa/stream.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+
+from django.conf import settings
+from django.utils import timezone
+
+from notes.rendering import render_markdown
+from rag_app.errors import ApplicationError
+from rag_app.providers import registry
+from rag_app.providers.base import ProviderError
+from rag_app.providers.config import role_config
+from rag_app.providers.health import DEFAULT_CONTEXT, context_length
+from rag_app.qa import budget, citations, prompts, stream
+from rag_app.qa.models import Answer
+from rag_app.qa.retrieval import Retrieval, Scope, Source, retrieve
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 0.05  # tokens are sent in small groups: the first at once, then every 50 ms
+HISTORY_TURNS = 4
+
+
+class _Tokens:
+    """Collects streamed text and sends it in small groups."""
+
+    def __init__(self, publisher: stream.Publisher) -> None:
+        self.publisher = publisher
+        self.pending: list[str] = []
+        self.parts: list[str] = []
+        self.last = 0.0
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.pending.append(text)
+        if len(self.parts) == 1 or time.monotonic() - self.last >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.publisher.send("token", {"text": "".join(self.pending)})
+            self.pending = []
+            self.last = time.monotonic()
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts).strip()
+
+
+def answer_generate(*, answer_id: int) -> Answer:
+    """Produce the answer, sending token, citations and done events (or one error event)."""
+    answer = Answer.objects.select_related("owner", "conversation").get(pk=answer_id)
+    publisher = stream.Publisher(answer.pk)
+    Answer.objects.filter(pk=answer.pk).update(status=Answer.Status.STREAMING)
+    try:
+        _generate(answer, publisher)
+    except (ProviderError, ApplicationError) as exc:
+        answer.status = Answer.Status.FAILED
+        answer.error = f"The answer could not be generated: {exc}"
+        code = getattr(exc, "code", "provider_unavailable")
+        publisher.send("error", {"code": code, "message": answer.error})
+        log.warning("Answer %s failed: %s", answer.pk, exc)
+    answer.finished_at = timezone.now()
+    answer.duration_ms = int((answer.finished_at - answer.created_at).total_seconds() * 1000)
+    answer.save()
+    if answer.status == Answer.Status.DONE:
+        publisher.send("done", {"answer_id": answer.pk, "status": answer.status, "duration_ms": answer.duration_ms})
+    return answer
+
+
+def _generate(answer: Answer, publisher: stream.Publisher) -> None:
+    answer.standalone_question = _standalone(answer)
+    retrieval = retrieve(
+        owner=answer.owner,
+        question=answer.standalone_question,
+        k=settings.RETRIEVAL_TOP_K,
+        scope=Scope(tuple(answer.scope.get("document_ids", ())), tuple(answer.scope.get("tags", ()))),
+    )
+    answer.embedding_provider, answer.embedding_model = retrieval.embedding_provider, retrieval.embedding_model
+    prompt = prompts.ANSWER
+    answer.prompt_name, answer.prompt_version = prompt.name, prompt.version
+    try:
+        sources = _fit(answer, retrieval, prompt)
+    finally:
+        answer.retrieval = [c.as_dict() for c in retrieval.candidates]  # kept even when nothing fits
+    tokens = _Tokens(publisher)
+    if not sources:
+        tokens.add(prompts.NOT_FOUND)
+    else:
+        chat = registry.chat_model()
+        messages = prompts.answer_messages(answer.standalone_question, sources, prompt)
+        for delta in chat.stream(
+            messages, max_tokens=settings.ANSWER_MAX_TOKENS, temperature=settings.ANSWER_TEMPERATURE
+        ):
+            if delta.text:
+                if answer.first_token_ms is None:
+                    answer.first_token_ms = _ms_since(answer)
+                tokens.add(delta.text)
+            if delta.usage:
+                answer.prompt_tokens, answer.completion_tokens = (
+                    delta.usage.prompt_tokens,
+                    delta.usage.completion_tokens,
+                )
+                answer.provider, answer.model = delta.provider, delta.model
+    tokens.flush()
+    if answer.first_token_ms is None:
+        answer.first_token_ms = _ms_since(answer)
+    valid = {s.n for s in sources}
+    cited = set(citations.cited(tokens.text, valid))
+    answer.text = citations.strip_unknown(tokens.text, valid)
+    answer.citations = [dict(s.as_dict(), cited=s.n in cited) for s in sources]
+    answer.status = Answer.Status.DONE
+    html = str(render_markdown(answer.text))
+    publisher.send("citations", {"citations": answer.citations, "text": answer.text, "html": html})
+
+
+def _fit(answer: Answer, retrieval: Retrieval, prompt: prompts.Prompt) -> list[Source]:
+    """The sources that fit the chat model's context (renumbered 1..n); the rest marked dropped."""
+    if not retrieval.sources:
+        return []
+    config = role_config("chat")
+    windows = [context_length(e) for e in (config.primary, config.fallback) if e is not None]
+    answer.context_tokens = min(windows) if windows else DEFAULT_CONTEXT
+    packing = budget.pack(
+        retrieval.sources,
+        context=answer.context_tokens,
+        fixed_text=prompt.system + answer.standalone_question,
+        answer_tokens=settings.ANSWER_MAX_TOKENS,
+    )
+    dropped = {s.chunk_id for s in packing.dropped}
+    for candidate in retrieval.candidates:
+        if candidate.chunk_id in dropped:
+            candidate.status = "dropped: context full"
+    if not packing.kept:
+        raise ApplicationError(
+            f"The best passages do not fit the chat model's context of {answer.context_tokens} tokens with "
+            f"{settings.ANSWER_MAX_TOKENS} left for the answer: use a model with a longer context, lower "
+            "ANSWER_MAX_TOKENS or CHUNK_TOKENS.",
+            status=503,
+            code="context_too_small",
+        )
+    return [replace(s, n=i) for i, s in enumerate(packing.kept, start=1)]
+
+
+def _standalone(answer: Answer) -> str:
+    """The question rewritten to stand alone when it follows earlier turns (for retrieval and prompt)."""
+    earlier = list(
+        Answer.objects.filter(conversation=answer.conversation, status=Answer.Status.DONE, pk__lt=answer.pk)
+        .order_by("-pk")
+        .values_list("question", "text")[:HISTORY_TURNS]
+    )
+    if not earlier:
+        return answer.question
+    history = [(q, a[:600]) for q, a in reversed(earlier)]
+    result = registry.chat_model().complete(
+        prompts.condense_messages(history, answer.question), max_tokens=64, temperature=0
+    )
+    rewritten = result.text.strip().splitlines()[0].strip(" \"'") if result.text.strip() else ""
+    # A small model may ramble or echo: then fall back to the last question plus this one.
+    if not rewritten or len(rewritten) > 3 * len(answer.question) + 200:
+        return f"{history[-1][0]} {answer.question}"
+    return rewritten
+
+
+def _ms_since(answer: Answer) -> int:
+    return int((timezone.now() - answer.created_at).total_seconds() * 1000)

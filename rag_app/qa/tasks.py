@@ -1,0 +1,26 @@
+"""Celery tasks for Q&A: take an id, call the pipeline."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from rag_app.qa import pipeline, stream
+from rag_app.qa.models import Answer
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def answer_generate_task(answer_id: int) -> None:
+    """Answer one question. Not acks_late: a re-run would send the asker a second answer's tokens.
+
+    Provider failover and retries happen inside; a failure ends as an error event and a failed answer.
+    """
+    try:
+        pipeline.answer_generate(answer_id=answer_id)
+    except Answer.DoesNotExist:
+        return  # the conversation was deleted before the worker got to it
+
+
+@shared_task(ignore_result=True)
+def answer_events_cleanup_task() -> int:
+    """Delete streamed events past the reconnect window (database transport only)."""
+    return stream.forget_old()

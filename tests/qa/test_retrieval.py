@@ -1,0 +1,66 @@
+"""Hybrid retrieval: vector and keyword search fused, scoped to the owner (and chosen documents/tags),
+checked against the database, and silent for off-topic questions."""
+
+import pytest
+
+from notes import services as note_services
+from notes.indexing import note_index
+from rag_app.qa.keyword import search, terms
+from rag_app.qa.retrieval import Scope, retrieve
+from tests.qa.conftest import ready_document
+
+pytestmark = pytest.mark.django_db
+
+
+def test_terms_drop_stopwords_and_repeats():
+    assert terms("What is the ZX-81 and what is its price?") == ["zx", "81", "price"]
+
+
+def test_keyword_search_finds_a_rare_code_word(alice):
+    document = ready_document(alice, "parts.txt", "Part QX7734 is the flange bolt.\n\nPart AB1200 is a washer.")
+    hits = search(owner=alice, question="Which part is QX7734?", limit=5, document_ids=None, note_ids=None)
+    assert hits[0].key == ("document", document.pk, 0)
+
+
+def test_both_searches_are_fused_and_recorded(alice):
+    ready_document(alice, "tower.txt", "The Eiffel Tower is 330 metres tall and stands in Paris.")
+    result = retrieve(owner=alice, question="How tall is the Eiffel Tower?", k=4)
+    top = result.candidates[0]
+    assert top.vector_rank == 1
+    assert top.keyword_rank == 1
+    assert top.fused_score == pytest.approx(2 / 61, abs=1e-6)
+    assert top.status == "given"
+    assert result.sources[0].chunk_id == top.chunk_id
+    assert (result.embedding_provider, result.embedding_model) == ("local", "all-MiniLM-L6-v2")
+
+
+def test_an_off_topic_question_gets_no_sources(alice):
+    ready_document(alice, "tower.txt", "The Eiffel Tower is 330 metres tall and stands in Paris.")
+    result = retrieve(owner=alice, question="How do I bake sourdough bread?", k=4)
+    assert result.sources == []
+    assert {c.status for c in result.candidates} == {"below threshold"}
+
+
+def test_another_users_passages_are_never_retrieved(alice, bob):
+    ready_document(alice, "alice.txt", "Alice's launch code is 0000 and her cat is called Tom.")
+    bobs = ready_document(bob, "bob.txt", "Bob's launch plan: tomatoes in the garden.")
+    sources = retrieve(owner=bob, question="What is Alice's launch code?", k=10).sources
+    assert sources
+    assert {s.document_id for s in sources} == {bobs.pk}
+
+
+def test_scope_narrows_to_chosen_documents_and_tagged_notes(alice):
+    first = ready_document(alice, "a.txt", "The red bridge crosses the river.")
+    ready_document(alice, "b.txt", "The blue bridge crosses the river.")
+    note = note_services.note_create(
+        owner=alice, title="Bridges", body="The green bridge crosses the river.", tags=["trip"]
+    )
+    note_index(note_id=note.pk)
+    only_first = retrieve(
+        owner=alice, question="Which bridge crosses the river?", k=5, scope=Scope(document_ids=(first.pk,))
+    )
+    assert {s.document_id for s in only_first.sources} == {first.pk}
+    only_trip = retrieve(owner=alice, question="Which bridge crosses the river?", k=5, scope=Scope(tags=("trip",)))
+    assert {s.note_id for s in only_trip.sources} == {note.pk}
+    nothing = retrieve(owner=alice, question="Which bridge crosses the river?", k=5, scope=Scope(tags=("unknown",)))
+    assert nothing.sources == []
