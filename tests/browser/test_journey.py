@@ -173,11 +173,12 @@ def test_journey_upload_ask_cite_save_and_edit_then_another_user_sees_nothing(
     shot(bobs, "14-second-user-documents")
     bobs.goto("/notes/")
     expect(bobs.get_by_text("No notes yet.")).to_be_visible()
-    for url in (f"/documents/{pdf_doc.pk}/", f"/documents/{pdf_doc.pk}/file/", f"/notes/{note.pk}/"):
+    urls = [f"/documents/{pdf_doc.pk}/", f"/documents/{pdf_doc.pk}/file/", f"/notes/{note.pk}/"]
+    urls.append(f"/ask/answers/{answer.pk}/")
+    for url in urls:
         response = bobs.goto(url)
-        assert response is not None and response.status == 404, url
-    response = bobs.goto(f"/ask/answers/{answer.pk}/")
-    assert response is not None and response.status == 404
+        assert response is not None, url
+        assert response.status == 404, url
     bobs.goto("/ask/")
     bobs.locator("#id_question").fill("When does Project Heron start?")
     bobs.locator("#ask-form button[type=submit], form[action$='/ask/'] button[type=submit]").first.click()

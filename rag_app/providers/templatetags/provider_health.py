@@ -25,8 +25,8 @@ def _advice(slot: dict[str, Any]) -> str:
     if kind == "vllm":
         return f"Start the vLLM server at {url} serving {model!r} (scripts/vllm/serve start), {switch}"
     if kind == "ollama":
-        return f"Start Ollama at {url} and run `ollama pull {model}`, {switch}"
-    return f"Check the worker's log and run `python manage.py prepare_models`, {switch}"
+        return f"Start Ollama at {url} and run 'ollama pull {model}', {switch}"
+    return f"Check the worker's log and run 'python manage.py prepare_models', {switch}"
 
 
 def health_problems(overview: dict[str, Any]) -> list[dict[str, Any]]:
