@@ -71,6 +71,8 @@ def celery_worker_process(
         MEDIA_ROOT=str(media_root),
         DJANGO_SETTINGS_MODULE="tests.settings",
     )
+    # The browser tests set this while Playwright runs on the main thread; the worker must keep Django's check.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     cmd = [str(VENV_BIN / "celery"), "-A", "rag_app", "worker", "--pool=threads", "--concurrency=2", "--loglevel=INFO"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
