@@ -73,7 +73,7 @@ function send(file, row) {
     xhr.addEventListener("loadend", () => {
       if (xhr.status === 201 || xhr.status === 200) {
         const doc = JSON.parse(xhr.responseText);
-        if (xhr.status === 201) say(row, "uploaded", "uploaded; it is being processed (see the list below).");
+        if (xhr.status === 201) say(row, "uploaded", "uploaded; its progress is shown in the list below.");
         else say(row, "duplicate", "was uploaded before, as", { href: `${form.action}${doc.id}/`, text: doc.title });
         resolve(true);
       } else {

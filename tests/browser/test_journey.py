@@ -70,8 +70,8 @@ def test_journey_upload_ask_cite_save_and_edit_then_another_user_sees_nothing(
     drop_files(page, "#dropzone", [("heron.pdf", pdf, "application/pdf"), ("receipt.png", png, "image/png")])
     results = page.locator("#upload-results li")
     expect(results).to_have_count(2)
-    expect(results.filter(has_text="heron.pdf")).to_contain_text("uploaded; it is being processed")
-    expect(results.filter(has_text="receipt.png")).to_contain_text("uploaded; it is being processed")
+    expect(results.filter(has_text="heron.pdf")).to_contain_text("uploaded; its progress is shown")
+    expect(results.filter(has_text="receipt.png")).to_contain_text("uploaded; its progress is shown")
     rows = page.locator("#documents tr[data-document-id]")
     expect(rows).to_have_count(2)
 

@@ -72,8 +72,8 @@ def test_upload_shows_a_result_per_file_with_the_reason_for_each_refusal(worker,
     expect(results).to_have_count(4)
     expect(results.filter(has_text="empty.txt")).to_contain_text("'empty.txt' is empty.")
     expect(results.filter(has_text="fake.pdf")).to_contain_text("not a PDF")
-    expect(results.filter(has_text="broken.pdf")).to_contain_text("uploaded; it is being processed")
-    expect(results.filter(has_text="onerror")).to_contain_text("uploaded; it is being processed")
+    expect(results.filter(has_text="broken.pdf")).to_contain_text("uploaded; its progress is shown")
+    expect(results.filter(has_text="onerror")).to_contain_text("uploaded; its progress is shown")
     # The same file again is recognised, and the name is shown as text, never as markup.
     page.locator("#id_file").set_input_files(
         [{"name": "again.txt", "mimeType": "text/plain", "buffer": b"A file with a hostile name."}]
