@@ -9,9 +9,20 @@ from django.utils import timezone
 from documents.models import Chunk, Document
 
 
-def document_list(*, owner: User) -> QuerySet[Document]:
-    """The owner's documents, newest first."""
-    return Document.objects.filter(owner=owner)
+def document_list(*, owner: User, query: str = "", status: str = "") -> QuerySet[Document]:
+    """The owner's documents, newest first; query searches the title, status filters (unknown ones: ignored)."""
+    documents = Document.objects.filter(owner=owner)
+    query = query.strip()
+    if query:
+        documents = documents.filter(title__icontains=query)
+    if status in Document.Status.values:
+        documents = documents.filter(status=status)
+    return documents
+
+
+def document_is_busy(document: Document) -> bool:
+    """Whether the worker still has to finish the document (queued or processing)."""
+    return document.status in (Document.Status.QUEUED, Document.Status.PROCESSING)
 
 
 def chunk_list(*, owner: User, chunk_keys: list[tuple[int, int]]) -> dict[tuple[int, int], Chunk]:

@@ -8,6 +8,7 @@ app_name = "documents"
 urlpatterns = [
     path("", views.document_list_view, name="list"),
     path("<int:document_id>/", views.document_detail_view, name="detail"),
-    path("<int:document_id>/delete/", views.document_action_view, {"action": "delete"}, name="delete"),
-    path("<int:document_id>/reingest/", views.document_action_view, {"action": "reingest"}, name="reingest"),
+    path("<int:document_id>/file/", views.document_file_view, name="file"),
+    path("<int:document_id>/delete/", views.document_delete_view, name="delete"),
+    path("<int:document_id>/reingest/", views.document_reingest_view, name="reingest"),
 ]

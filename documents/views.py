@@ -1,65 +1,137 @@
-"""Browser pages for documents: the list with an upload form, a document with its passages."""
+"""Browser pages for documents: list with upload, filter and live progress; one document; delete; file."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
 from documents import selectors, services
 from documents.models import Document
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
 
+PAGE_SIZE = 50
+ACCEPT = ".pdf,.docx,.pptx,.html,.htm,.txt,.md,.markdown,.png,.jpg,.jpeg,.webp"
+
+
+def _own(request: HttpRequest, document_id: int) -> Document:
+    return get_object_or_404(selectors.document_list(owner=current_user(request)), pk=document_id)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def document_list_view(request: HttpRequest) -> HttpResponse:
-    """List the user's documents; POST uploads the chosen files."""
+    """List, search and filter the user's documents; POST uploads the chosen files (the no-JS path).
+
+    htmx requests (the progress poll and the refresh after a drag-and-drop upload) get the list alone.
+    """
     if request.method == "POST":
-        files = request.FILES.getlist("file")
-        if not files:
-            messages.error(request, "Choose a file to upload.")
-        for upload in files:
-            try:
-                document, created = services.document_create(owner=current_user(request), upload=upload)
-                if created:
-                    messages.success(request, f"{upload.name} uploaded; it is being processed.")
-                else:
-                    messages.info(request, f"{upload.name} was uploaded before, as {document.title!r}.")
-            except ApplicationError as exc:
-                messages.error(request, exc.message)
+        _upload(request)
         return redirect("documents:list")
-    documents = selectors.document_list(owner=current_user(request))
-    busy = any(d.status in (Document.Status.QUEUED, Document.Status.PROCESSING) for d in documents)
-    return render(request, "documents/list.html", {"documents": documents, "busy": busy})
+    query = request.GET.get("q", "")[:200]
+    status = request.GET.get("status", "")
+    documents = selectors.document_list(owner=current_user(request), query=query, status=status)
+    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "q": query,
+        "status": status if status in Document.Status.values else "",
+        "statuses": Document.Status.choices,
+        "busy": any(selectors.document_is_busy(d) for d in page.object_list),
+        "filtered": bool(query or status),
+        "accept": ACCEPT,
+        "max_upload_bytes": settings.MAX_UPLOAD_MB * 1024 * 1024,
+    }
+    template = "documents/_list.html" if _is_htmx(request) else "documents/list.html"
+    return render(request, template, context)
+
+
+def _upload(request: HttpRequest) -> None:
+    files = request.FILES.getlist("file")
+    if not files:
+        messages.error(request, "Choose a file to upload.")
+    for upload in files:
+        try:
+            document, created = services.document_create(owner=current_user(request), upload=upload)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            continue
+        if created:
+            messages.success(request, f"{document.title} uploaded; it is being processed.")
+        else:
+            messages.info(request, f"{upload.name} was uploaded before, as {document.title!r}.")
 
 
 @login_required
 def document_detail_view(request: HttpRequest, document_id: int) -> HttpResponse:
-    """One document with its progress and chunks."""
-    document = get_object_or_404(selectors.document_list(owner=current_user(request)), pk=document_id)
+    """One document: its state and progress, and its passages (an image's description and OCR text apart)."""
+    document = _own(request, document_id)
+    chunks = list(document.chunks.all())
+    ocr = [c for c in chunks if c.generated_by.startswith("tesseract")]
     context = {
         "document": document,
-        "chunks": document.chunks.all(),
+        "chunks": chunks,
+        "ocr_chunks": ocr,
+        "caption_chunks": [c for c in chunks if c.generated_by and c not in ocr],
         "progress": selectors.document_progress(document),
-        "busy": document.status in (Document.Status.QUEUED, Document.Status.PROCESSING),
+        "busy": selectors.document_is_busy(document),
     }
-    return render(request, "documents/detail.html", context)
+    template = "documents/_state.html" if _is_htmx(request) else "documents/detail.html"
+    return render(request, template, context)
 
 
 @login_required
-@require_http_methods(["POST"])
-def document_action_view(request: HttpRequest, document_id: int, action: str) -> HttpResponse:
-    """POST .../delete/ or .../reingest/ from the detail page."""
-    document = get_object_or_404(selectors.document_list(owner=current_user(request)), pk=document_id)
+def document_file_view(request: HttpRequest, document_id: int) -> FileResponse:
+    """The uploaded file: images shown inline, anything else downloaded (never rendered by the browser)."""
+    document = _own(request, document_id)
+    if not document.file:
+        raise Http404("The file is gone.")
+    inline = document.kind == Document.Kind.IMAGE and document.mime_type in ("image/png", "image/jpeg", "image/webp")
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=not inline,
+        filename=document.original_name,
+        content_type=document.mime_type if inline else "application/octet-stream",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_delete_view(request: HttpRequest, document_id: int) -> HttpResponse:
+    """GET asks for confirmation (works without JavaScript); POST deletes file, passages and vectors."""
+    document = _own(request, document_id)
+    if request.method == "GET":
+        return render(request, "documents/confirm_delete.html", {"document": document})
     try:
-        if action == "delete":
-            services.document_delete(document=document)
-            messages.success(request, f"{document.title} deleted.")
-            return redirect("documents:list")
+        services.document_delete(document=document)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("documents:detail", document_id=document_id)
+    messages.success(request, f"{document.title} deleted.")
+    return redirect("documents:list")
+
+
+@login_required
+@require_POST
+def document_reingest_view(request: HttpRequest, document_id: int) -> HttpResponse:
+    """Queue the document to be processed again; back to where the button was (the list or the document)."""
+    document = _own(request, document_id)
+    try:
         services.document_reingest(document=document)
         messages.success(request, f"{document.title} queued to be processed again.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
     return redirect("documents:detail", document_id=document_id)

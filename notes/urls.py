@@ -8,6 +8,7 @@ app_name = "notes"
 urlpatterns = [
     path("", views.note_list_view, name="list"),
     path("new/", views.note_create_view, name="create"),
+    path("preview/", views.note_preview_view, name="preview"),
     path("generate/", views.note_generate_view, name="generate"),
     path("actions/<int:action_id>/", views.note_action_detail_view, name="action"),
     path("from-answer/<int:answer_id>/", views.note_from_answer_view, name="from-answer"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -101,13 +102,26 @@ def note_detail_view(request: HttpRequest, note_id: int) -> HttpResponse:
     )
     context = {
         "note": note,
-        "body_html": render_markdown(note.body),
         "actions": recent,
         "busy": busy,
         "chunks": note.chunks.all(),
         "action_kinds": [(k.value, k.label) for k in actions.NOTE_ACTIONS],
     }
-    return render(request, "notes/detail.html", context)
+    # htmx polls the changing part of the page while the worker is busy with the note.
+    template = "notes/_live.html" if _is_htmx(request) else "notes/detail.html"
+    return render(request, template, context)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@login_required
+@require_POST
+def note_preview_view(request: HttpRequest) -> HttpResponse:
+    """The editor's live preview: the posted body as sanitised HTML (nothing is saved)."""
+    body = request.POST.get("body", "")[: settings.NOTE_MAX_CHARS]
+    return render(request, "notes/_preview.html", {"preview": render_markdown(body)})
 
 
 @login_required
@@ -193,7 +207,8 @@ def note_generate_view(request: HttpRequest) -> HttpResponse:
 def note_action_detail_view(request: HttpRequest, action_id: int) -> HttpResponse:
     """One action's progress; refreshes itself until it is done or failed."""
     action = get_object_or_404(selectors.note_action_list(owner=current_user(request)), pk=action_id)
-    return render(request, "notes/action.html", {"action": action})
+    template = "notes/_action_live.html" if _is_htmx(request) else "notes/action.html"
+    return render(request, template, {"action": action})
 
 
 @login_required

@@ -3,7 +3,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
-from django.views.generic import RedirectView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from documents.api import DocumentDetailApi, DocumentListCreateApi, DocumentReingestApi
@@ -16,6 +15,7 @@ from rag_app.qa.api import (
     ConversationDetailApi,
     ConversationListApi,
 )
+from rag_app.views import home_view
 
 api: list[URLPattern | URLResolver] = [
     path("auth/token/", obtain_auth_token, name="token"),
@@ -33,7 +33,7 @@ api: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="documents:list"), name="home"),
+    path("", home_view, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("documents/", include("documents.urls")),

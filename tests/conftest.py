@@ -71,6 +71,8 @@ def celery_worker_process(
         MEDIA_ROOT=str(media_root),
         DJANGO_SETTINGS_MODULE="tests.settings",
     )
+    # The browser tests set this while Playwright runs on the main thread; the worker must keep Django's check.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     queues = f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_QA_QUEUE}"
     cmd = [
         str(VENV_BIN / "celery"),

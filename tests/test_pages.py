@@ -66,3 +66,34 @@ def test_a_conversation_of_another_user_is_not_found(client, alice, bob):
     conversation = Answer.objects.get().conversation_id
     client.force_login(bob)
     assert client.get(f"/ask/c/{conversation}/").status_code == 404
+
+
+def test_home_requires_login_and_logging_in_lands_there(client, alice):
+    assert client.get("/")["Location"].startswith("/accounts/login/")
+    response = client.post("/accounts/login/", {"username": "alice", "password": "alice-pass-123"})
+    assert response["Location"] == "/"
+
+
+def test_home_shows_first_steps_then_only_the_users_own_recent_things(client, alice, bob):
+    from notes.services import note_create
+
+    client.force_login(alice)
+    assert "Get started in three steps" in client.get("/").content.decode()
+    client.post("/documents/", {"file": SimpleUploadedFile("mine.txt", b"alice's text")})
+    note_create(owner=alice, title="Alice's <b>note</b>", body="x")
+    note_create(owner=bob, title="Bob's note", body="y")
+    html = client.get("/").content.decode()
+    assert "Get started" not in html
+    assert "mine.txt" in html
+    assert "Alice&#x27;s &lt;b&gt;note&lt;/b&gt;" in html
+    assert "Bob's note" not in html
+
+
+def test_staff_get_the_model_health_badge_and_others_do_not(client, alice, django_user_model):
+    client.force_login(alice)
+    assert 'id="provider-health"' not in client.get("/").content.decode()
+    staff = django_user_model.objects.create_user("olga", password="x", is_staff=True)
+    client.force_login(staff)
+    html = client.get("/").content.decode()
+    assert 'id="provider-health"' in html
+    assert "/admin/providers/providerhealth/" in html

@@ -52,3 +52,15 @@ def test_html_inside_code_is_shown_escaped_not_run():
     html = render_markdown("```\n<script>alert(1)</script>\n```")
     assert "<script" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_markdown_template_filter_renders_and_sanitises():
+    from django.template import Context, Template
+
+    html = Template("{% load markdown %}{{ text|markdown }}").render(
+        Context({"text": "**bold** <script>alert(1)</script> <img src=x onerror=alert(1)>"})
+    )
+    assert "<strong>bold</strong>" in html
+    assert "<script" not in html
+    assert "<img" not in html
+    assert Template("{% load markdown %}{{ text|markdown }}").render(Context({"text": None})) == ""

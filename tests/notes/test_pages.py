@@ -202,3 +202,24 @@ def test_another_users_note_pages_are_404(client, alice, bob):
     assert client.post(f"/notes/from-answer/{answer.pk}/").status_code == 404
     assert Note.objects.get(pk=note.pk).body == "secret"
     assert not NoteAction.objects.exists()
+
+
+def test_live_preview_renders_sanitised_markdown_and_saves_nothing(alice_client, client):
+    response = alice_client.post("/notes/preview/", {"body": "**strong** " + XSS})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<div class="markdown" id="preview-body"><p><strong>strong</strong>' in html
+    assert "<script>alert" not in html
+    assert not Note.objects.exists()
+    assert alice_client.get("/notes/preview/").status_code == 405
+    client.logout()
+    assert client.post("/notes/preview/", {"body": "x"}).status_code == 302
+
+
+def test_note_page_polls_only_while_busy_and_htmx_gets_the_fragment(alice_client, alice):
+    note = services.note_create(owner=alice, title="Plan", body="x")
+    assert 'hx-trigger="every 1s"' in alice_client.get(f"/notes/{note.pk}/").content.decode()  # being indexed
+    fragment = alice_client.get(f"/notes/{note.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<div id="note-live"')
+    Note.objects.filter(pk=note.pk).update(index_status="ready")
+    assert 'hx-trigger="every 1s"' not in alice_client.get(f"/notes/{note.pk}/").content.decode()
