@@ -3,6 +3,7 @@
 from typing import Any
 
 from rest_framework import status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -18,7 +19,13 @@ class ApplicationError(Exception):
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Render ApplicationError as {"error": {"code", "message"}}; defer to DRF otherwise."""
+    """Render ApplicationError as {"error": {"code", "message"}}; defer to DRF otherwise.
+
+    Errors are always JSON, also for a client that asked for an event stream.
+    """
+    request = context.get("request")
+    if request is not None and getattr(getattr(request, "accepted_renderer", None), "format", "") == "sse":
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
     if isinstance(exc, ApplicationError):
         return Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
     response = exception_handler(exc, context)

@@ -14,13 +14,13 @@ RECENT = 5
 
 @login_required
 def home_view(request: HttpRequest) -> HttpResponse:
-    """Recent documents, notes and answers, or first steps for a new user."""
+    """Recent documents, notes and conversations, or first steps for a new user."""
     owner = current_user(request)
     documents = document_selectors.document_list(owner=owner)
     context = {
         "documents": documents[:RECENT],
         "document_count": documents.count(),
         "notes": note_selectors.note_list(owner=owner)[:RECENT],
-        "answers": qa_selectors.answer_list(owner=owner)[:RECENT],
+        "conversations": qa_selectors.conversation_list(owner=owner)[:RECENT],
     }
     return render(request, "home.html", context)

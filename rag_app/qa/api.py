@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.http import HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from rest_framework import serializers, status
+from rest_framework import renderers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -93,6 +96,22 @@ class ConversationOutputSerializer(serializers.ModelSerializer[Conversation]):
         fields = ["id", "title", "created_at", "updated_at"]
 
 
+class EventStreamRenderer(renderers.BaseRenderer):
+    """Lets clients ask for text/event-stream; the events themselves are streamed, not rendered.
+
+    Errors switch to the JSON renderer (rag_app/errors.py).
+    """
+
+    media_type = "text/event-stream"
+    format = "sse"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return json.dumps(data).encode()
+
+
+STREAMING_RENDERERS = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, EventStreamRenderer]
+
+
 def _sse_response(answer: Answer, after: str = "0") -> StreamingHttpResponse:
     response = StreamingHttpResponse(sse.events(answer, after=after), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
@@ -106,6 +125,8 @@ class AskApi(APIView):
     With "stream": true the answer comes as Server-Sent Events (meta, token..., citations, done, or
     error); otherwise as JSON once it is complete.
     """
+
+    renderer_classes = STREAMING_RENDERERS
 
     class InputSerializer(serializers.Serializer[None]):
         question = serializers.CharField(max_length=services.MAX_QUESTION_CHARS, trim_whitespace=True)
@@ -150,6 +171,8 @@ class AnswerProvenanceApi(APIView):
 
 class AnswerEventsApi(APIView):
     """GET an answer's events as SSE again, e.g. after a dropped connection (Last-Event-ID or ?after=)."""
+
+    renderer_classes = STREAMING_RENDERERS
 
     def get(self, request: Request, answer_id: int) -> HttpResponseBase:
         answer = get_object_or_404(selectors.answer_list(owner=current_user(request)), pk=answer_id)

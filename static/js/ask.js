@@ -12,7 +12,7 @@
   const button = document.getElementById("ask-button");
   const status = document.getElementById("ask-status");
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-  const withId = (url, id) => url.replace(/0\/$/, `${id}/`);
+  const withId = (url, id) => url.replace("/0/", `/${id}/`);
 
   // The newest turn carries the ids that scripts and tests look for (#answer, #save-as-note, ...).
   function promote(turn) {

@@ -22,7 +22,12 @@ def sse(response):
 
 def test_streamed_answer_sends_meta_tokens_citations_and_done(worker, alice, alice_api):
     document = ready_document(alice, "tower.txt", "The Eiffel Tower is 330 metres tall and stands in Paris.")
-    response = alice_api.post("/api/ask/", {"question": "How tall is the Eiffel Tower?", "stream": True}, format="json")
+    response = alice_api.post(
+        "/api/ask/",
+        {"question": "How tall is the Eiffel Tower?", "stream": True},
+        format="json",
+        HTTP_ACCEPT="text/event-stream",  # what browsers' fetch and SSE clients send
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "text/event-stream"
     events = sse(response)
@@ -43,7 +48,9 @@ def test_streamed_answer_sends_meta_tokens_citations_and_done(worker, alice, ali
     assert provenance["prompt"] == {"name": "answer", "version": 2}
     assert provenance["timings_ms"]["first_token"] <= provenance["timings_ms"]["total"]
     # a client that lost the connection can replay from the last event it saw
-    replay = sse(alice_api.get(f"/api/answers/{answer_id}/events/", HTTP_LAST_EVENT_ID="0"))
+    replay = sse(
+        alice_api.get(f"/api/answers/{answer_id}/events/", HTTP_LAST_EVENT_ID="0", HTTP_ACCEPT="text/event-stream")
+    )
     assert [k for k, _ in replay][-2:] == ["citations", "done"]
 
 

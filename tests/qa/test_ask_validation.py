@@ -31,3 +31,11 @@ def test_documents_of_someone_else_are_refused(alice_api, bob):
     assert response.status_code == 400
     assert "No such documents" in response.json()["error"]["message"]
     assert not Answer.objects.exists()
+
+
+def test_a_streaming_client_gets_errors_as_json(alice_api):
+    response = alice_api.post(
+        "/api/ask/", {"question": "", "stream": True}, format="json", HTTP_ACCEPT="text/event-stream"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["question"]
