@@ -47,8 +47,13 @@ class Answer(models.Model):
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
     context_tokens = models.PositiveIntegerField(default=0, help_text="The model's context length used.")
-    first_token_ms = models.PositiveIntegerField(null=True, blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    first_token_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="From the question to the first token."
+    )
+    duration_ms = models.PositiveIntegerField(default=0, help_text="From the question to the finished answer.")
+    generation_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The chat model's part: from the request to its last token."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -96,6 +96,7 @@ def _generate(answer: Answer, publisher: stream.Publisher) -> None:
     else:
         chat = registry.chat_model()
         messages = prompts.answer_messages(answer.standalone_question, sources, prompt)
+        generation_started = time.monotonic()
         for delta in chat.stream(
             messages, max_tokens=settings.ANSWER_MAX_TOKENS, temperature=settings.ANSWER_TEMPERATURE
         ):
@@ -109,6 +110,7 @@ def _generate(answer: Answer, publisher: stream.Publisher) -> None:
                     delta.usage.completion_tokens,
                 )
                 answer.provider, answer.model = delta.provider, delta.model
+        answer.generation_ms = int((time.monotonic() - generation_started) * 1000)
     tokens.flush()
     if answer.first_token_ms is None:
         answer.first_token_ms = _ms_since(answer)

@@ -32,6 +32,7 @@ def test_answer_cites_the_users_document_and_keeps_full_provenance(alice):
     assert answer.completion_tokens > 0
     assert answer.context_tokens == 8192
     assert 0 < answer.first_token_ms <= answer.duration_ms
+    assert 0 < answer.generation_ms <= answer.duration_ms
 
 
 def test_an_off_topic_question_is_refused_without_calling_the_model(alice):
