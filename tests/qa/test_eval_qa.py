@@ -51,6 +51,7 @@ def test_figures_come_from_real_retrieval_and_answers_and_everything_is_removed(
     assert summary["refusal_accuracy"] == 1.0
     assert summary["false_refusals"] == 0.0
     assert summary["support_given"] == 1.0
+    assert summary["support_in_answer"] in (0.0, 1.0)
     assert summary["citation_correctness"] in (0.0, 1.0)
     assert summary["providers"] == ["local:SmolLM2-135M-Instruct"]
     ferry, mona_lisa = report["questions"]

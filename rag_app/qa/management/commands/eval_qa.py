@@ -77,7 +77,7 @@ class Command(BaseCommand):
             "summary": _summary(rows, k, answered=not options["retrieval_only"]),
             "sweep": _sweep(rows, k, thresholds),
             "seconds": round(time.monotonic() - started, 1),
-            "questions": [{key: v for key, v in r.items() if key != "candidates"} for r in rows],
+            "questions": rows,
         }
         self._print(report)
         if options["json_out"]:
@@ -174,18 +174,23 @@ class Command(BaseCommand):
         if q.support:
             result["citation_correct"] = evaluation.citation_correct(done.citations, q.support)
             result["support_given"] = evaluation.support_given(done.citations, q.support)
+            result["support_in_answer"] = evaluation.contains_support(done.text, q.support)
         return result
 
     def _print(self, report: dict[str, Any]) -> None:
         out = self.stdout.write
-        out(f"{'#':>3}  {'rank':>4}  {'vec':>5}  {'kw':>3}  {'refused':>7}  {'cited ok':>8}  question -> expected")
+        out(
+            f"{'#':>3}  {'rank':>4}  {'vec':>5}  {'kw':>3}  {'refused':>7}  {'cited ok':>8}  {'in answer':>9}  question"
+        )
         for n, r in enumerate(report["questions"], start=1):
             vec = f"{r['top_vector_score']:.2f}" if r["top_vector_score"] is not None else "-"
-            cited = {True: "yes", False: "no", None: "-"}[r.get("citation_correct")]
-            refused = {True: "yes", False: "no", None: "-"}[r.get("refused")]
+            cited, refused, in_answer = (
+                {True: "yes", False: "no", None: "-"}[r.get(key)]
+                for key in ("citation_correct", "refused", "support_in_answer")
+            )
             out(
                 f"{n:>3}  {r['rank'] or '-':>4}  {vec:>5}  {r['keyword_hits']:>3}  {refused:>7}  {cited:>8}  "
-                f"{r['question'][:60]} -> {r['expected_source'] or '(off-topic)'}"
+                f"{in_answer:>9}  {r['question'][:60]} -> {r['expected_source'] or '(off-topic)'}"
             )
         s = report["summary"]
         out("")
@@ -198,6 +203,7 @@ class Command(BaseCommand):
         if "citation_correctness" in s:
             out(f"{'citation correctness':<20} {s['citation_correctness']:.3f}  (a cited passage contains the support)")
             out(f"{'support given':<20} {s['support_given']:.3f}  (a passage given to the model contains it)")
+            out(f"{'support in answer':<20} {s['support_in_answer']:.3f}  (the answer's text contains it)")
             out(f"{'refusal accuracy':<20} {s['refusal_accuracy']:.3f}  (off-topic questions declined)")
             out(f"{'false refusals':<20} {s['false_refusals']:.3f}  (on-topic questions declined)")
             out(f"{'failed answers':<20} {s['failed']}")
@@ -247,6 +253,7 @@ def _summary(rows: list[dict[str, Any]], k: int, *, answered: bool) -> dict[str,
         summary.update(
             citation_correctness=round(evaluation.ratio([r["citation_correct"] for r in supported]), 3),
             support_given=round(evaluation.ratio([r["support_given"] for r in supported]), 3),
+            support_in_answer=round(evaluation.ratio([r["support_in_answer"] for r in supported]), 3),
             refusal_accuracy=round(evaluation.ratio([r["refused"] for r in off]), 3),
             false_refusals=round(evaluation.ratio([r["refused"] for r in on]), 3),
             failed=sum(1 for r in rows if r["status"] == Answer.Status.FAILED),
