@@ -62,6 +62,7 @@ class Command(BaseCommand):
         except (OSError, ValueError) as exc:
             raise CommandError(f"{options['file']}: {exc}") from exc
         started = time.monotonic()
+        self.created: list[int] = []  # conversations this run made
         saved = settings.RETRIEVAL_TOP_K, settings.CHROMA_COLLECTION
         settings.RETRIEVAL_TOP_K = k  # the pipeline gives the model the same k passages that are scored
         try:
@@ -90,11 +91,11 @@ class Command(BaseCommand):
             owner = User.objects.filter(username=options["owner"]).first()
             if owner is None:
                 raise CommandError(f"No user named {options['owner']!r}.")
-            before = set(Conversation.objects.filter(owner=owner).values_list("pk", flat=True))
             try:
                 yield owner, _titles(owner)
             finally:
-                Conversation.objects.filter(owner=owner).exclude(pk__in=before).delete()
+                # Only the conversations this run made: the user may be asking questions meanwhile.
+                Conversation.objects.filter(owner=owner, pk__in=self.created).delete()
             return
         folder = Path(options["corpus"])
         files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
@@ -154,10 +155,10 @@ class Command(BaseCommand):
         self.stderr.write(f"  {q.question[:70]}: rank {row['rank']}, refused {row.get('refused')}")
         return row
 
-    @staticmethod
-    def _answer(owner: User, q: GoldenQuestion) -> dict[str, Any]:
+    def _answer(self, owner: User, q: GoldenQuestion) -> dict[str, Any]:
         """The pipeline's answer, run here (answer_create would queue it for a worker instead)."""
         conversation = Conversation.objects.create(owner=owner, title=q.question[:200])
+        self.created.append(conversation.pk)
         created = Answer.objects.create(owner=owner, conversation=conversation, question=q.question)
         stream.reset(created.pk)
         done = pipeline.answer_generate(answer_id=created.pk)
