@@ -185,7 +185,10 @@ CELERY_BEAT_SCHEDULE = {
 # Answering is I/O-bound (the model server does the work), ingestion CPU-bound: separate queues let
 # a worker keep many questions in flight without ingestion waiting behind them, or the reverse.
 CELERY_QA_QUEUE = env_str("CELERY_QA_QUEUE", "rag-qa")
-CELERY_TASK_ROUTES = {"rag_app.qa.tasks.answer_generate_task": {"queue": CELERY_QA_QUEUE}}
+CELERY_TASK_ROUTES = {
+    "rag_app.qa.tasks.answer_generate_task": {"queue": CELERY_QA_QUEUE},
+    "rag_app.qa.tasks.batch_question_answer_task": {"queue": CELERY_QA_QUEUE},
+}
 
 # --- Ingestion and answering.
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 50, minimum=1)
@@ -206,6 +209,10 @@ RETRIEVAL_MIN_SCORE = env_float("RETRIEVAL_MIN_SCORE", 0.3, minimum=-1.0)
 ANSWER_TIMEOUT = env_float("ANSWER_TIMEOUT", 300.0, minimum=1.0)
 ANSWER_MAX_TOKENS = env_int("ANSWER_MAX_TOKENS", 256, minimum=1)
 ANSWER_TEMPERATURE = env_float("ANSWER_TEMPERATURE", 0.0)
+# A batch keeps at most BATCH_CONCURRENCY of its questions queued or running at once, so one big batch
+# never stands in front of everyone's interactive questions on the Q&A queue.
+BATCH_MAX_QUESTIONS = env_int("BATCH_MAX_QUESTIONS", 500, minimum=1)
+BATCH_CONCURRENCY = env_int("BATCH_CONCURRENCY", 8, minimum=1)
 
 # --- Notes.
 NOTE_MAX_CHARS = env_int("NOTE_MAX_CHARS", 100_000, minimum=1)

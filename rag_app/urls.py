@@ -23,6 +23,7 @@ api: list[URLPattern | URLResolver] = [
     path("documents/<int:document_id>/", DocumentDetailApi.as_view(), name="document"),
     path("documents/<int:document_id>/reingest/", DocumentReingestApi.as_view(), name="document-reingest"),
     path("ask/", AskApi.as_view(), name="ask"),
+    path("ask/batch/", include("rag_app.qa.batch_urls")),
     path("answers/<int:answer_id>/", AnswerDetailApi.as_view(), name="answer"),
     path("answers/<int:answer_id>/provenance/", AnswerProvenanceApi.as_view(), name="answer-provenance"),
     path("answers/<int:answer_id>/events/", AnswerEventsApi.as_view(), name="answer-events"),

@@ -181,10 +181,10 @@ class AnswerEventsApi(APIView):
 
 
 class ConversationListApi(APIView):
-    """GET the caller's conversations, most recent first."""
+    """GET the caller's conversations, most recent first (batch questions are listed under their batch)."""
 
     def get(self, request: Request) -> Response:
-        conversations = selectors.conversation_list(owner=current_user(request))
+        conversations = selectors.conversation_list(owner=current_user(request), include_batches=False)
         return paginated_response(conversations, ConversationOutputSerializer, request, self)
 
 

@@ -78,3 +78,50 @@ class AnswerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.answer_id}#{self.seq} {self.kind}"
+
+
+class QuestionBatch(models.Model):
+    """A list of questions answered by the workers, a few at a time; its results can be downloaded."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"  # every question failed (a partly failed batch is done, with failed > 0)
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="question_batches")
+    name = models.CharField(max_length=200)
+    scope = models.JSONField(default=dict, help_text="Documents and note tags every question is limited to.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0, help_text="Questions finished, answered or failed.")
+    failed = models.PositiveIntegerField(default=0, help_text="Questions finished that failed.")
+    next_position = models.PositiveIntegerField(default=0, help_text="The first question not yet sent to a worker.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "question batches"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BatchQuestion(models.Model):
+    """One question of a batch: its place in the list and the ordinary Answer that answers it.
+
+    A separate row, so Answer stays as it is and batch-only facts (order, when a worker began) live here.
+    """
+
+    batch = models.ForeignKey(QuestionBatch, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField()
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="batch_question")
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When a worker began answering it.")
+
+    class Meta:
+        ordering = ["batch_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["batch", "position"], name="unique_batch_position")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}#{self.position}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from rag_app.qa import pipeline, stream
+from rag_app.qa import batch, pipeline, stream
 from rag_app.qa.models import Answer
 
 
@@ -18,6 +18,16 @@ def answer_generate_task(answer_id: int) -> None:
         pipeline.answer_generate(answer_id=answer_id)
     except Answer.DoesNotExist:
         return  # the conversation was deleted before the worker got to it
+
+
+@shared_task(ignore_result=True, acks_late=True, soft_time_limit=600, time_limit=660)
+def batch_question_answer_task(batch_id: int, answer_id: int) -> None:
+    """Answer one question of a batch and start the batch's next one.
+
+    acks_late: a worker lost mid-answer must not leave the batch one question short forever, and a
+    re-run is harmless (finished answers are skipped; nobody is streaming a batch answer).
+    """
+    batch.batch_question_answer(batch_id=batch_id, answer_id=answer_id)
 
 
 @shared_task(ignore_result=True)

@@ -25,7 +25,7 @@ def _page(request: HttpRequest, conversation: Conversation | None, status: int =
         answer.html = render_markdown(answer.text)  # type: ignore[attr-defined]
     context = {
         "conversation": conversation,
-        "conversations": selectors.conversation_list(owner=owner)[:50],
+        "conversations": selectors.conversation_list(owner=owner, include_batches=False)[:50],
         "answers": answers,
         "busy": any(a.status in _BUSY for a in answers),
         **extra,

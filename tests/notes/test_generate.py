@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from documents import services as document_services
 from notes.models import NoteAction
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -44,9 +45,15 @@ def test_key_points_note_from_documents(worker, alice_api, bob_api, wait_for_sta
     assert bob_api.get(f"/api/notes/{note['id']}/").status_code == 404
 
 
-def test_no_documents_or_not_ready_ones_are_refused(alice_api):
+def test_no_documents_or_not_ready_ones_are_refused(alice, alice_api):
     assert alice_api.post("/api/notes/generate/", {"document_ids": []}, format="json").status_code == 400
-    queued = upload(alice_api, "pending.txt", "Not ingested yet because no worker runs in this test.")
+    # Not queued: the session's worker may be running, and would otherwise ingest it during the test
+    # (making it ready) or still be writing it when the test's tables are flushed (a deadlock).
+    text = b"Not ingested: never queued."
+    document, _ = document_services.document_create(
+        owner=alice, upload=SimpleUploadedFile("pending.txt", text), enqueue=False
+    )
+    queued = document.pk
     response = alice_api.post("/api/notes/generate/", {"document_ids": [queued]}, format="json")
     assert response.status_code == 400
     assert str(queued) in response.json()["error"]["message"]

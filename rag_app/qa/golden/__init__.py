@@ -1,0 +1,1 @@
+"""The golden Q&A set: an invented corpus, its questions, and the script that makes both."""
