@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qa', '0003_provenance'),
+        ('qa', '0004_generation_time'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
