@@ -109,20 +109,25 @@ class Ranked(Protocol):
     def vector_score(self) -> float | None: ...
 
     @property
-    def keyword_rank(self) -> int | None: ...
+    def keyword_coverage(self) -> float | None: ...
 
 
 C = TypeVar("C", bound=Ranked)
 
 
-def sources_at_threshold(candidates: Sequence[C], threshold: float, k: int, *, keyword_bypass: bool = True) -> list[C]:
+def sources_at_threshold(
+    candidates: Sequence[C], threshold: float, k: int, *, keyword_min_coverage: float | None
+) -> list[C]:
     """The sources retrieve() would give at another RETRIEVAL_MIN_SCORE, from one run's candidates.
 
-    Candidates come best first (fused rank); a vector-only hit below the threshold is left out, a
-    keyword hit never is (as in retrieve()), unless keyword_bypass is False: then every passage
+    Candidates come best first (fused rank); one below the threshold is left out unless it holds at
+    least keyword_min_coverage of the question's words (as in retrieve()); with None, every passage
     needs the vector score (a what-if, for tuning). Exact when every candidate exists in the database.
     """
     kept = [
-        c for c in candidates if (keyword_bypass and c.keyword_rank is not None) or (c.vector_score or 0.0) >= threshold
+        c
+        for c in candidates
+        if (keyword_min_coverage is not None and (c.keyword_coverage or 0.0) >= keyword_min_coverage)
+        or (c.vector_score or 0.0) >= threshold
     ]
     return kept[:k]

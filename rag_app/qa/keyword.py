@@ -35,10 +35,17 @@ Key = tuple[str, int, int]  # ("document", document_id, index) or ("note", note_
 
 @dataclass(frozen=True)
 class KeywordHit:
-    """A passage that shares words with the question, and how well."""
+    """A passage that shares words with the question: its score and the share of the words it has."""
 
     key: Key
     score: float
+    coverage: float
+
+
+def coverage(words: list[str], text: str) -> float:
+    """The share of the question's words that appear in the text."""
+    present = set(_WORD.findall(text.lower()))
+    return sum(1 for w in words if w in present) / len(words) if words else 0.0
 
 
 def terms(text: str) -> list[str]:
@@ -96,9 +103,12 @@ def _postgres(
             .filter(search=query)
             .annotate(rank=SearchRank(vector, query, normalization=1))
             .order_by("-rank")
-            .values_list(parent, "index", "rank")[:limit]
+            .values_list(parent, "index", "rank", "text")[:limit]
         )
-        hits.extend(KeywordHit((kind, parent_id, index), float(rank)) for parent_id, index, rank in ranked)
+        hits.extend(
+            KeywordHit((kind, parent_id, index), float(rank), coverage(words, text))
+            for parent_id, index, rank, text in ranked
+        )
     return hits
 
 
@@ -130,11 +140,11 @@ def _bm25(
         if (df := sum(1 for c in tokenised if w in c))
     }
     hits = []
-    for (key, _), counts in zip(texts, tokenised, strict=True):
+    for (key, text), counts in zip(texts, tokenised, strict=True):
         length = sum(counts.values())
         score = sum(
             idf[w] * counts[w] * (k1 + 1) / (counts[w] + k1 * (1 - b + b * length / average)) for w in idf if counts[w]
         )
         if score > 0:
-            hits.append(KeywordHit(key, score))
+            hits.append(KeywordHit(key, score, coverage(words, text)))
     return hits

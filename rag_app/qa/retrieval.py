@@ -76,6 +76,7 @@ class Candidate:
     vector_score: float | None = None
     keyword_rank: int | None = None
     keyword_score: float | None = None
+    keyword_coverage: float | None = None
     fused_score: float = 0.0
     chunk_id: str = ""
     title: str = ""
@@ -101,8 +102,9 @@ class Retrieval:
 def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> Retrieval:
     """The owner's best passages for the question, numbered from 1; none when nothing is relevant.
 
-    Vector hits below RETRIEVAL_MIN_SCORE count only if keyword search found them too, so an
-    off-topic question gets no sources (and the answer says so) instead of the nearest noise.
+    Vector hits below RETRIEVAL_MIN_SCORE count only if they hold at least KEYWORD_MIN_COVERAGE of
+    the question's words (an exact name or code), so an off-topic question gets no sources (and the
+    answer says so) instead of the nearest noise or a passage sharing one common word.
     """
     embedder = registry.embedder()
     depth = max(k * 4, 20)
@@ -131,9 +133,11 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
     for rank, kw in enumerate(keyword_hits, start=1):
         candidate = candidates.setdefault(kw.key, Candidate(kw.key))
         candidate.keyword_rank, candidate.keyword_score = rank, round(kw.score, 4)
+        candidate.keyword_coverage = round(kw.coverage, 2)
     for c in candidates.values():
         c.fused_score = round(sum(1 / (RRF_K + r) for r in (c.vector_rank, c.keyword_rank) if r), 6)
-        if c.keyword_rank is None and (c.vector_score or 0) < settings.RETRIEVAL_MIN_SCORE:
+        keywords_agree = (c.keyword_coverage or 0) >= settings.KEYWORD_MIN_COVERAGE
+        if not keywords_agree and (c.vector_score or 0) < settings.RETRIEVAL_MIN_SCORE:
             c.status = "below threshold"
     ranked = sorted(candidates.values(), key=lambda c: -c.fused_score)
     result = Retrieval(

@@ -47,21 +47,23 @@ def test_refusal_is_no_passages_or_the_not_found_reply():
 
 
 class Seen:
-    def __init__(self, name, vector_score, keyword_rank):
-        self.name, self.vector_score, self.keyword_rank = name, vector_score, keyword_rank
+    def __init__(self, name, vector_score, keyword_coverage):
+        self.name, self.vector_score, self.keyword_coverage = name, vector_score, keyword_coverage
 
 
-def test_threshold_simulation_keeps_keyword_hits_unless_told_not_to():
-    candidates = [Seen("a", 0.6, None), Seen("b", 0.1, 1), Seen("c", 0.25, None), Seen("d", None, 2)]
+def test_threshold_simulation_keeps_keyword_hits_with_enough_of_the_words_unless_told_not_to():
+    candidates = [Seen("a", 0.6, None), Seen("b", 0.1, 1.0), Seen("c", 0.25, 0.3), Seen("d", None, 0.5)]
 
-    def names(threshold, k=4, **options):
-        return [c.name for c in evaluation.sources_at_threshold(candidates, threshold, k, **options)]
+    def names(threshold, k=4, coverage=0.5):
+        return [
+            c.name for c in evaluation.sources_at_threshold(candidates, threshold, k, keyword_min_coverage=coverage)
+        ]
 
     assert names(0.3) == ["a", "b", "d"]
     assert names(0.2) == ["a", "b", "c", "d"]
     assert names(0.2, k=2) == ["a", "b"]
-    assert names(0.3, keyword_bypass=False) == ["a"]
-    assert names(0.7, keyword_bypass=False) == []
+    assert names(0.3, coverage=None) == ["a"]
+    assert names(0.7, coverage=None) == []
 
 
 def test_golden_lines_are_read_and_bad_ones_named():

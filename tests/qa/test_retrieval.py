@@ -43,7 +43,7 @@ def test_an_off_topic_question_gets_no_sources(alice):
 
 def test_another_users_passages_are_never_retrieved(alice, bob):
     ready_document(alice, "alice.txt", "Alice's launch code is 0000 and her cat is called Tom.")
-    bobs = ready_document(bob, "bob.txt", "Bob's launch plan: tomatoes in the garden.")
+    bobs = ready_document(bob, "bob.txt", "Bob's launch code is 4321 and his dog is called Rex.")
     sources = retrieve(owner=bob, question="What is Alice's launch code?", k=10).sources
     assert sources
     assert {s.document_id for s in sources} == {bobs.pk}
