@@ -5,22 +5,17 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from documents import services as document_services
 from documents.models import Document
 from notes.models import Note
-from rag_app import vectorstore
-from rag_app.errors import ApplicationError
-from rag_app.qa import evaluation, pipeline, stream
+from rag_app.qa import corpus, evaluation, pipeline, stream
 from rag_app.qa.evaluation import GoldenQuestion
 from rag_app.qa.models import Answer, Conversation
 from rag_app.qa.retrieval import Candidate, retrieve
@@ -63,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError(f"{options['file']}: {exc}") from exc
         started = time.monotonic()
         self.created: list[int] = []  # conversations this run made
-        saved = settings.RETRIEVAL_TOP_K, settings.CHROMA_COLLECTION
+        saved = settings.RETRIEVAL_TOP_K
         settings.RETRIEVAL_TOP_K = k  # the pipeline gives the model the same k passages that are scored
         try:
             with self._material(options) as (owner, titles):
@@ -72,7 +67,7 @@ class Command(BaseCommand):
                     raise CommandError(f"No document or note is named {', '.join(missing)}.")
                 rows = [self._question(owner, q, k, titles, answer=not options["retrieval_only"]) for q in questions]
         finally:
-            settings.RETRIEVAL_TOP_K, settings.CHROMA_COLLECTION = saved
+            settings.RETRIEVAL_TOP_K = saved
         report = {
             "command": {"file": options["file"], "k": k, "retrieval_min_score": settings.RETRIEVAL_MIN_SCORE},
             "summary": _summary(rows, k, answered=not options["retrieval_only"]),
@@ -97,36 +92,9 @@ class Command(BaseCommand):
                 # Only the conversations this run made: the user may be asking questions meanwhile.
                 Conversation.objects.filter(owner=owner, pk__in=self.created).delete()
             return
-        folder = Path(options["corpus"])
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-        if not files:
-            raise CommandError(f"{folder}: no files to ingest.")
-        settings.CHROMA_COLLECTION = f"eval-{uuid.uuid4().hex[:12]}"
-        owner = User.objects.create_user(f"eval-{uuid.uuid4().hex[:12]}")
-        try:
-            self.stderr.write(f"ingesting {len(files)} files from {folder} ...")
-            for path in files:
-                self._ingest(owner, path)
+        self.stderr.write(f"ingesting {options['corpus']} ...")
+        with corpus.throwaway_owner(Path(options["corpus"]), prefix="eval", own_collection=True) as owner:
             yield owner, _titles(owner)
-        finally:
-            for document in Document.objects.filter(owner=owner):
-                with contextlib.suppress(ApplicationError):
-                    document_services.document_delete(document=document)
-            owner.delete()
-            vectorstore.reset()
-
-    @staticmethod
-    def _ingest(owner: User, path: Path) -> None:
-        try:
-            with path.open("rb") as handle:
-                document, _ = document_services.document_create(
-                    owner=owner, upload=File(handle, name=path.name), enqueue=False
-                )
-        except ApplicationError as exc:
-            raise CommandError(f"{path}: {exc.message}") from exc
-        document = document_services.document_ingest(document_id=document.pk)
-        if document.status != Document.Status.READY:
-            raise CommandError(f"{path}: ingestion failed: {document.error}")
 
     def _question(
         self, owner: User, q: GoldenQuestion, k: int, titles: dict[tuple[str, int], str], *, answer: bool
