@@ -10,10 +10,20 @@ import pytest
 from django.core.management import call_command
 
 SMALL = ["--questions", "3", "--max-tokens", "8", "--embed-inputs", "6", "--batch-size", "3", "--warmup", "1"]
+# Short contexts keep the in-process model's prompt processing (seconds per built-in prompt on 2 cores) out of CI.
+QUESTIONS = [
+    {"question": "How long is the crossing?", "context": "The Brackwater ferry crossing takes 35 minutes."},
+    {"question": "Who founded the cooperative?", "context": "Ilse Marrow founded the Lumen Orchard Cooperative."},
+    {"question": "How many vowels are there?", "context": "The Quillfeather language has 14 vowels."},
+]
 
 
 def run(tmp_path, *args):
-    call_command("benchmark_providers", *SMALL, "--out", str(tmp_path), "--no-progress", *args)
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(json.dumps(q) for q in QUESTIONS))
+    call_command(
+        "benchmark_providers", *SMALL, "--question-file", str(questions), "--out", str(tmp_path), "--no-progress", *args
+    )
     return json.loads((tmp_path / "results.json").read_text())
 
 
