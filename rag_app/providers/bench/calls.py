@@ -1,0 +1,61 @@
+"""One timed request through the app's provider layer: a streamed chat answer or an embedding batch."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from rag_app.providers import registry
+from rag_app.providers.base import KINDS, ChatModel, Embedder, Endpoint, ProviderError, Role
+from rag_app.providers.bench.metrics import RequestResult
+from rag_app.providers.bench.questions import Question
+from rag_app.providers.config import env_endpoint
+
+
+def endpoint_for(kind: str, role: Role) -> Endpoint:
+    """The endpoint the environment configures for a provider kind in a role (VLLM_URL, OLLAMA_URL...)."""
+    endpoint = env_endpoint(kind, role) if kind in KINDS else None
+    if endpoint is None:
+        raise ProviderError(f"unknown provider {kind!r} for {role} (choose from {', '.join(KINDS)})", permanent=True)
+    return endpoint
+
+
+def model_for(kind: str, role: Role) -> Any:
+    """The provider layer's pooled model object (a ChatModel or an Embedder) for a kind in a role."""
+    return registry.build(role, endpoint_for(kind, role))
+
+
+def timed_chat(model: ChatModel, question: Question, *, max_tokens: int) -> RequestResult:
+    """Stream one answer at temperature 0, stamping every chunk that carries text as it arrives.
+
+    Output tokens are the server's completion count when it reports one, else the number of chunks.
+    """
+    messages = question.messages()
+    token_times: list[float] = []
+    reported = 0
+    start = time.perf_counter()
+    for delta in model.stream(messages, max_tokens=max_tokens, temperature=0.0):
+        if delta.text:
+            token_times.append(time.perf_counter())
+        if delta.usage is not None:
+            reported = delta.usage.completion_tokens
+    end = time.perf_counter()
+    return RequestResult(
+        ok=bool(token_times),
+        start=start,
+        end=end,
+        first_token=token_times[0] if token_times else None,
+        token_times=token_times,
+        output_tokens=reported or len(token_times),
+        error="" if token_times else "empty answer",
+    )
+
+
+def timed_embed(model: Embedder, texts: Sequence[str]) -> RequestResult:
+    """Embed a batch in one call; it counts as failed unless one vector comes back per text."""
+    start = time.perf_counter()
+    vectors = model.embed_batch(texts)
+    end = time.perf_counter()
+    ok = len(vectors) == len(texts) and all(vectors)
+    return RequestResult(ok=ok, start=start, end=end, error="" if ok else f"{len(vectors)} vectors for {len(texts)}")
