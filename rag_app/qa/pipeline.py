@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from notes.rendering import render_markdown
+from rag_app import db
 from rag_app.errors import ApplicationError
 from rag_app.providers import registry
 from rag_app.providers.base import ProviderError
@@ -76,6 +77,7 @@ def answer_generate(*, answer_id: int) -> Answer:
 
 
 def _generate(answer: Answer, publisher: stream.Publisher) -> None:
+    picked_up_ms = _ms_since(answer)
     answer.standalone_question = _standalone(answer)
     retrieval = retrieve(
         owner=answer.owner,
@@ -96,6 +98,8 @@ def _generate(answer: Answer, publisher: stream.Publisher) -> None:
     else:
         chat = registry.chat_model()
         messages = prompts.answer_messages(answer.standalone_question, sources, prompt)
+        db.release_connection()  # generation takes seconds: do not hold a connection per answer meanwhile
+        log.info("Answer %s: picked up at %d ms, generating from %d ms", answer.pk, picked_up_ms, _ms_since(answer))
         generation_started = time.monotonic()
         for delta in chat.stream(
             messages, max_tokens=settings.ANSWER_MAX_TOKENS, temperature=settings.ANSWER_TEMPERATURE

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 
+from rag_app import db
 from rag_app.errors import ApplicationError
 from rag_app.qa import stream
 from rag_app.qa.models import Answer
@@ -29,6 +30,7 @@ def events(answer: Answer, *, after: str = "0") -> Iterator[str]:
     nobody picks up within ANSWER_TIMEOUT ends with an error event that says so.
     """
     yield format_event("meta", {"answer_id": answer.pk, "conversation_id": answer.conversation_id})
+    db.release_connection()  # relaying needs no database while Redis carries the events
     deadline = time.monotonic() + settings.ANSWER_TIMEOUT
     while time.monotonic() < deadline:
         batch = stream.read(answer.pk, after, timeout=min(KEEPALIVE_SECONDS, deadline - time.monotonic()))
