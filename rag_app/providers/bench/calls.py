@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from rag_app.providers import registry
-from rag_app.providers.base import KINDS, ChatModel, Embedder, Endpoint, ProviderError, Role
+from rag_app.providers.base import KINDS, ChatModel, Embedder, Endpoint, Message, ProviderError, Role
 from rag_app.providers.bench.metrics import RequestResult
-from rag_app.providers.bench.questions import Question
 from rag_app.providers.config import env_endpoint
+
+
+class Prompt(Protocol):
+    """Anything that gives the chat messages to send: a benchmark Question, a prompt the app sent."""
+
+    def messages(self) -> list[Message]: ...
 
 
 def endpoint_for(kind: str, role: Role) -> Endpoint:
@@ -26,7 +31,7 @@ def model_for(kind: str, role: Role) -> Any:
     return registry.build(role, endpoint_for(kind, role))
 
 
-def timed_chat(model: ChatModel, question: Question, *, max_tokens: int) -> RequestResult:
+def timed_chat(model: ChatModel, question: Prompt, *, max_tokens: int) -> RequestResult:
     """Stream one answer at temperature 0, stamping every chunk that carries text as it arrives.
 
     Output tokens are the server's completion count when it reports one, else the number of chunks.
