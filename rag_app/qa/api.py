@@ -85,7 +85,13 @@ class ProvenanceSerializer(serializers.ModelSerializer[Answer]):
         }
 
     def get_timings_ms(self, answer: Answer) -> dict[str, int | None]:
-        return {"first_token": answer.first_token_ms, "generation": answer.generation_ms, "total": answer.duration_ms}
+        return {
+            "queue": answer.queue_ms,
+            "retrieval": answer.retrieval_ms,
+            "first_token": answer.first_token_ms,
+            "generation": answer.generation_ms,
+            "total": answer.duration_ms,
+        }
 
 
 class ConversationOutputSerializer(serializers.ModelSerializer[Conversation]):

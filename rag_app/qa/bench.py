@@ -56,13 +56,25 @@ def ask(client: httpx.Client, question: str) -> Asked:
     return asked
 
 
-def complete(asked: Asked, answer: Answer) -> float | None:
-    """Take the token count from the stored answer; return the app's own seconds (client time minus generation)."""
+@dataclass(frozen=True)
+class Overhead:
+    """Seconds the asker waited beyond the chat model's generation, and that minus retrieval (the plumbing)."""
+
+    added: float
+    plumbing: float
+    queue: float
+    retrieval: float
+
+
+def complete(asked: Asked, answer: Answer) -> Overhead | None:
+    """Take the token count from the stored answer; what the app added to the model's time, if it answered."""
     result = asked.result
     result.output_tokens = answer.completion_tokens or len(result.token_times)
     if not result.ok or answer.generation_ms is None:
         return None
-    return result.latency - answer.generation_ms / 1000
+    added = result.latency - answer.generation_ms / 1000
+    retrieval = (answer.retrieval_ms or 0) / 1000
+    return Overhead(added, added - retrieval, (answer.queue_ms or 0) / 1000, retrieval)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,10 @@ class Answer(models.Model):
     generation_ms = models.PositiveIntegerField(
         null=True, blank=True, help_text="The chat model's part: from the request to its last token."
     )
+    queue_ms = models.PositiveIntegerField(null=True, blank=True, help_text="From the question to a worker taking it.")
+    retrieval_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Search, the question's embedding included."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

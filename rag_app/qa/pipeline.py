@@ -77,14 +77,16 @@ def answer_generate(*, answer_id: int) -> Answer:
 
 
 def _generate(answer: Answer, publisher: stream.Publisher) -> None:
-    picked_up_ms = _ms_since(answer)
+    answer.queue_ms = _ms_since(answer)
     answer.standalone_question = _standalone(answer)
+    retrieval_started = time.monotonic()
     retrieval = retrieve(
         owner=answer.owner,
         question=answer.standalone_question,
         k=settings.RETRIEVAL_TOP_K,
         scope=Scope(tuple(answer.scope.get("document_ids", ())), tuple(answer.scope.get("tags", ()))),
     )
+    answer.retrieval_ms = int((time.monotonic() - retrieval_started) * 1000)
     answer.embedding_provider, answer.embedding_model = retrieval.embedding_provider, retrieval.embedding_model
     prompt = prompts.ANSWER
     answer.prompt_name, answer.prompt_version = prompt.name, prompt.version
@@ -99,7 +101,6 @@ def _generate(answer: Answer, publisher: stream.Publisher) -> None:
         chat = registry.chat_model()
         messages = prompts.answer_messages(answer.standalone_question, sources, prompt)
         db.release_connection()  # generation takes seconds: do not hold a connection per answer meanwhile
-        log.info("Answer %s: picked up at %d ms, generating from %d ms", answer.pk, picked_up_ms, _ms_since(answer))
         generation_started = time.monotonic()
         for delta in chat.stream(
             messages, max_tokens=settings.ANSWER_MAX_TOKENS, temperature=settings.ANSWER_TEMPERATURE

@@ -47,6 +47,7 @@ def test_streamed_answer_sends_meta_tokens_citations_and_done(worker, alice, ali
     assert provenance["retrieval"][0]["status"] == "given"
     assert provenance["prompt"] == {"name": "answer", "version": 2}
     assert provenance["timings_ms"]["first_token"] <= provenance["timings_ms"]["total"]
+    assert set(provenance["timings_ms"]) == {"queue", "retrieval", "first_token", "generation", "total"}
     # a client that lost the connection can replay from the last event it saw
     replay = sse(
         alice_api.get(f"/api/answers/{answer_id}/events/", HTTP_LAST_EVENT_ID="0", HTTP_ACCEPT="text/event-stream")

@@ -33,6 +33,9 @@ def test_answer_cites_the_users_document_and_keeps_full_provenance(alice):
     assert answer.context_tokens == 8192
     assert 0 < answer.first_token_ms <= answer.duration_ms
     assert 0 < answer.generation_ms <= answer.duration_ms
+    assert answer.queue_ms is not None
+    assert answer.retrieval_ms > 0  # the question's embedding alone takes milliseconds
+    assert answer.queue_ms + answer.retrieval_ms + answer.generation_ms <= answer.duration_ms
 
 
 def test_an_off_topic_question_is_refused_without_calling_the_model(alice):

@@ -115,7 +115,7 @@ class Command(BaseCommand):
         picked = list(itertools.islice(itertools.cycle(questions), count))
         asked = self._ask_all(picked, level, f"app    x{level}")
         app_wall = self.wall
-        added = [s for one, answer in asked if answer is not None and (s := bench.complete(one, answer)) is not None]
+        overheads = [o for one, answer in asked if answer is not None and (o := bench.complete(one, answer))]
         app = summarize([one.result for one, _ in asked], app_wall)
         with _progress(count, f"direct x{level}") as tick:
             direct_results, direct_wall = run_concurrently(
@@ -132,8 +132,10 @@ class Command(BaseCommand):
             "direct": direct,
             "throughput_ratio_tokens": _ratio(app["output_tokens_per_s"], direct["output_tokens_per_s"]),
             "throughput_ratio_requests": _ratio(app["requests_per_s"], direct["requests_per_s"]),
-            "app_added_p50_ms": _ms(percentile(added, 50)),
-            "app_added_p95_ms": _ms(percentile(added, 95)),
+            **_overhead("app_added", [o.added for o in overheads]),
+            **_overhead("plumbing", [o.plumbing for o in overheads]),
+            **_overhead("queue", [o.queue for o in overheads]),
+            **_overhead("retrieval", [o.retrieval for o in overheads]),
             "errors": {
                 "app": sorted({one.result.error for one, _ in asked if not one.result.ok}),
                 "direct": sorted({r.error for r in direct_results if not r.ok}),
@@ -141,25 +143,58 @@ class Command(BaseCommand):
         }
 
     def _print(self, report: dict[str, Any]) -> None:
-        self.stdout.write(f"{report['provider']} {report['model']} at {report['app_url']}")
-        self.stdout.write(
-            "  conc  reqs  tok/s app  tok/s direct  ratio  req/s ratio  added p50 ms  added p95 ms"
-            "  TTFT p50 app  TTFT p50 direct  e2e p50 app  e2e p50 direct  errors app/direct"
-        )
-        for row in report["levels"]:
-            app, direct = row["app"], row["direct"]
-            self.stdout.write(
-                f"{row['concurrency']:>6}  {row['requests']:>4}  {_f(app['output_tokens_per_s'], 9)}"
-                f"  {_f(direct['output_tokens_per_s'], 12)}  {_f(row['throughput_ratio_tokens'], 5, 3)}"
-                f"  {_f(row['throughput_ratio_requests'], 11, 3)}  {_f(row['app_added_p50_ms'], 12)}"
-                f"  {_f(row['app_added_p95_ms'], 12)}  {_f(app['ttft_p50_ms'], 12)}  {_f(direct['ttft_p50_ms'], 15)}"
-                f"  {_f(app['e2e_p50_ms'], 11)}  {_f(direct['e2e_p50_ms'], 14)}"
-                f"  {app['errors']:>8}/{direct['errors']}"
-            )
+        self.stdout.write(f"{report['provider']} {report['model']} through {report['app_url']} vs direct")
+        for title, columns in TABLES:
+            self.stdout.write(f"\n{title}")
+            self.stdout.write("  ".join(f"{header:>{len(header)}}" for header, _ in columns))
+            for row in report["levels"]:
+                self.stdout.write("  ".join(_cell(path(row), len(header)) for header, path in columns))
         for row in report["levels"]:
             for path, errors in row["errors"].items():
                 for error in errors:
-                    self.stdout.write(f"  x{row['concurrency']} {path} error: {error}")
+                    self.stdout.write(f"x{row['concurrency']} {path} error: {error}")
+
+
+def _pick(*keys: str) -> Callable[[dict[str, Any]], Any]:
+    def pick(row: dict[str, Any]) -> Any:
+        for key in keys:
+            row = row[key]
+        return row
+
+    return pick
+
+
+TABLES: list[tuple[str, list[tuple[str, Callable[[dict[str, Any]], Any]]]]] = [
+    (
+        "throughput (output tokens/s; requests/s) and errors",
+        [
+            ("concurrency", _pick("concurrency")),
+            ("requests", _pick("requests")),
+            ("app tok/s", _pick("app", "output_tokens_per_s")),
+            ("direct tok/s", _pick("direct", "output_tokens_per_s")),
+            ("ratio tok/s", _pick("throughput_ratio_tokens")),
+            ("ratio req/s", _pick("throughput_ratio_requests")),
+            ("app errors", _pick("app", "errors")),
+            ("direct errors", _pick("direct", "errors")),
+        ],
+    ),
+    (
+        "latency in ms, p50 unless marked: added = the asker's wait minus generation; plumbing = added minus retrieval",
+        [
+            ("concurrency", _pick("concurrency")),
+            ("added p50", _pick("app_added_p50_ms")),
+            ("added p95", _pick("app_added_p95_ms")),
+            ("plumbing p50", _pick("plumbing_p50_ms")),
+            ("plumbing p95", _pick("plumbing_p95_ms")),
+            ("queue p50", _pick("queue_p50_ms")),
+            ("retrieval p50", _pick("retrieval_p50_ms")),
+            ("TTFT app", _pick("app", "ttft_p50_ms")),
+            ("TTFT direct", _pick("direct", "ttft_p50_ms")),
+            ("e2e app", _pick("app", "e2e_p50_ms")),
+            ("e2e direct", _pick("direct", "e2e_p50_ms")),
+        ],
+    ),
+]
 
 
 @contextlib.contextmanager
@@ -190,6 +225,10 @@ def _check_app(url: str) -> None:
         raise CommandError(f"No app answers at {url} ({exc}): start one with scripts/bench-qa or scripts/run.") from exc
 
 
+def _overhead(name: str, seconds: list[float]) -> dict[str, float | None]:
+    return {f"{name}_p50_ms": _ms(percentile(seconds, 50)), f"{name}_p95_ms": _ms(percentile(seconds, 95))}
+
+
 def _ratio(a: float | int | None, b: float | int | None) -> float | None:
     return None if a is None or not b else round(a / b, 4)
 
@@ -198,5 +237,9 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
 
-def _f(value: float | int | None, width: int, digits: int = 1) -> str:
-    return f"{'-':>{width}}" if value is None else f"{value:>{width}.{digits}f}"
+def _cell(value: float | int | None, width: int) -> str:
+    if value is None:
+        return f"{'-':>{width}}"
+    if isinstance(value, int):
+        return f"{value:>{width}}"
+    return f"{value:>{width}.{3 if abs(value) < 10 else 1}f}"
