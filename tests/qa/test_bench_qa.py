@@ -55,6 +55,7 @@ def test_bench_qa_measures_the_app_against_the_server(tmp_path):
         # The app's own time is what the client waited beyond the model's generation: positive, and less
         # than the whole wait.
         assert 0 < row["app_added_p50_ms"] < app["e2e_p50_ms"]
+        assert 1 <= app["server_running_peak"] <= row["concurrency"]  # the server's own count, sampled
         assert row["plumbing_p50_ms"] <= row["app_added_p50_ms"]
         assert row["retrieval_p50_ms"] > 0
         expected = app["output_tokens_per_s"] / direct["output_tokens_per_s"]

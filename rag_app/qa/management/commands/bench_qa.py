@@ -21,6 +21,7 @@ from rag_app.providers import registry
 from rag_app.providers.bench import calls
 from rag_app.providers.bench.metrics import RequestResult, percentile, summarize
 from rag_app.providers.bench.runner import run_concurrently
+from rag_app.providers.bench.server_load import LoadSampler
 from rag_app.providers.config import role_config
 from rag_app.qa import bench, corpus, evaluation
 from rag_app.qa.models import Answer
@@ -113,18 +114,19 @@ class Command(BaseCommand):
     def _level(self, level: int, questions: list[str], requests: int) -> dict[str, Any]:
         count = requests or max(16, 2 * level)
         picked = list(itertools.islice(itertools.cycle(questions), count))
-        asked = self._ask_all(picked, level, f"app    x{level}")
+        with self._load() as app_load:
+            asked = self._ask_all(picked, level, f"app    x{level}")
         app_wall = self.wall
         overheads = [o for one, answer in asked if answer is not None and (o := bench.complete(one, answer))]
-        app = summarize([one.result for one, _ in asked], app_wall)
-        with _progress(count, f"direct x{level}") as tick:
+        app = summarize([one.result for one, _ in asked], app_wall) | app_load.summary()
+        with _progress(count, f"direct x{level}") as tick, self._load() as direct_load:
             direct_results, direct_wall = run_concurrently(
                 lambda q: calls.timed_chat(self.direct, self.prompts[q], max_tokens=settings.ANSWER_MAX_TOKENS),
                 picked,
                 level,
                 progress=tick,
             )
-        direct = summarize(direct_results, direct_wall)
+        direct = summarize(direct_results, direct_wall) | direct_load.summary()
         return {
             "concurrency": level,
             "requests": count,
@@ -141,6 +143,11 @@ class Command(BaseCommand):
                 "direct": sorted({r.error for r in direct_results if not r.ok}),
             },
         }
+
+    def _load(self) -> LoadSampler:
+        """Watch the chat server's own count of requests in flight (a vLLM server says it; others do not)."""
+        endpoint = self.direct.endpoint
+        return LoadSampler(endpoint.base_url, enabled=endpoint.kind == "vllm")
 
     def _print(self, report: dict[str, Any]) -> None:
         self.stdout.write(f"{report['provider']} {report['model']} through {report['app_url']} vs direct")
@@ -174,6 +181,8 @@ TABLES: list[tuple[str, list[tuple[str, Callable[[dict[str, Any]], Any]]]]] = [
             ("direct tok/s", _pick("direct", "output_tokens_per_s")),
             ("ratio tok/s", _pick("throughput_ratio_tokens")),
             ("ratio req/s", _pick("throughput_ratio_requests")),
+            ("server running app (peak)", _pick("app", "server_running_peak")),
+            ("direct (peak)", _pick("direct", "server_running_peak")),
             ("app errors", _pick("app", "errors")),
             ("direct errors", _pick("direct", "errors")),
         ],
