@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 import random
 import sys
 from collections.abc import Callable, Iterator
@@ -51,6 +52,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         levels = _levels(options["concurrency"])
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would bury the progress bars
         try:
             golden = evaluation.parse_golden(Path(options["questions"]).read_text(encoding="utf-8").splitlines())
         except (OSError, ValueError) as exc:
