@@ -9,6 +9,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from rag_app.providers.bench.compare import describe
 
@@ -91,6 +92,9 @@ def _plot(path: Path, rows: Sequence[dict[str, Any]], panels: list[tuple[str, st
             points = sorted((p for p in points if p.get(key) is not None), key=lambda p: p["concurrency"])
             ax.plot([p["concurrency"] for p in points], [p[key] for p in points], marker="o", label=label)
         ax.set_xscale("log", base=2)
+        ax.set_xticks(sorted({row["concurrency"] for row in rows}))
+        ax.xaxis.set_major_formatter(ScalarFormatter())  # 1, 4, 16 rather than 2^0, 2^2, 2^4
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("concurrency (requests in flight)")
         ax.set_ylabel(ylabel)
         ax.grid(True, alpha=0.3)
