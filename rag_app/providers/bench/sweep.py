@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -79,7 +78,6 @@ def run(plan: Plan) -> list[dict[str, Any]]:
     first passage it may, as in the app.
     """
     rows: list[dict[str, Any]] = []
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a log line per request would break the progress bar
     for kind in plan.providers:
         for role in plan.roles:
             model = model_for(kind, role)
