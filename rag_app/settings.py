@@ -228,6 +228,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
-    # httpx logs every request to Chroma and the model servers at INFO: noise, not news.
-    "loggers": {"httpx": {"level": "WARNING"}},
+    # httpx logs every request to Chroma and the model servers at INFO: noise, not news. The openai
+    # SDK (3.x) uses its fork httpx2, which logs the same lines under its own name.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpx2": {"level": "WARNING"}},
 }

@@ -1,6 +1,10 @@
 """The benchmark's comparison, questions, report and option checks, with hand-computed numbers."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -36,12 +40,13 @@ def test_compare_gives_ratio_reduction_and_verdicts_per_level():
     assert (four["throughput_ratio"], four["tokens_per_s_ratio"], four["latency_reduction"]) == (4.0, 5.0, 0.5)
     assert (four["meets_3x"], four["meets_30pct"]) == (True, True)
     assert describe(four) == (
-        "chat stream c=4: vllm has 4.00x ollama's throughput (meets 3x: yes), "
-        "median latency 50% lower (meets 30%: yes)"
+        "chat stream c=4: vllm has 4.00x ollama's throughput (meets 3x: yes), median latency 50% lower (meets 30%: yes)"
     )
     slower = compare([row("local", 1, 1.0, 100.0), row("vllm", 1, 0.5, 120.0)], "local", "vllm")[0]
     assert "median latency 20% higher" in describe(slower)
-    assert compare([row("local", 1, 0.0, None), row("vllm", 1, 1.0, 5.0)], "local", "vllm")[0]["throughput_ratio"] is None
+    assert (
+        compare([row("local", 1, 0.0, None), row("vllm", 1, 1.0, 5.0)], "local", "vllm")[0]["throughput_ratio"] is None
+    )
 
 
 def test_builtin_questions_are_rag_prompts_reproducible_by_seed():
@@ -58,7 +63,9 @@ def test_builtin_questions_are_rag_prompts_reproducible_by_seed():
 
 def test_question_files_jsonl_and_text(tmp_path):
     jsonl = tmp_path / "q.jsonl"
-    jsonl.write_text(json.dumps({"question": "Why?", "context": "Because."}) + "\n\n" + json.dumps({"question": "How?"}))
+    jsonl.write_text(
+        json.dumps({"question": "Why?", "context": "Because."}) + "\n\n" + json.dumps({"question": "How?"})
+    )
     asked = questions.from_file(jsonl, None, seed=1)
     assert sorted(q.text for q in asked) == ["How?", "Why?"]
     why = next(q for q in asked if q.text == "Why?")
@@ -104,4 +111,24 @@ def test_compare_needs_both_providers_in_the_results(tmp_path):
     saved = tmp_path / "results.json"
     saved.write_text(json.dumps({"meta": {"max_tokens": 8}, "results": [row("vllm", 1, 1.0, 10.0)]}))
     with pytest.raises(CommandError, match="needs both"):
-        call_command("benchmark_providers", "--from-json", str(saved), "--compare", "local:vllm", "--out", str(tmp_path))
+        call_command(
+            "benchmark_providers", "--from-json", str(saved), "--compare", "local:vllm", "--out", str(tmp_path)
+        )
+
+
+def test_the_seeds_script_is_the_same_command(tmp_path):
+    script = Path(__file__).resolve().parents[1] / "benchmark_vllm_vs_ollama.py"
+    saved = tmp_path / "results.json"
+    saved.write_text(json.dumps({"meta": {"max_tokens": 8}, "results": [row("vllm", 1, 1.0, 10.0)]}))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run(
+        [sys.executable, str(script), "--from-json", str(saved), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| vllm | 1 |" in done.stdout
+    assert (tmp_path / "out" / "chat_throughput.png").exists()

@@ -64,7 +64,8 @@ def test_vllm_against_local_writes_json_table_plots_and_the_comparison(tmp_path)
 
     comparisons = result["comparisons"]
     assert {(c["role"], c["mode"], c["concurrency"]) for c in comparisons} == {
-        (role, mode, c) for role, mode in [("chat", "stream"), ("embeddings", "unbatched"), ("embeddings", "batched")]
+        (role, mode, c)
+        for role, mode in [("chat", "stream"), ("embeddings", "unbatched"), ("embeddings", "batched")]
         for c in (1, 2)
     }
     first = next(c for c in comparisons if c["role"] == "chat" and c["concurrency"] == 2)

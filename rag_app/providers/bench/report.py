@@ -9,6 +9,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from rag_app.providers.bench.compare import describe
 
@@ -91,6 +92,9 @@ def _plot(path: Path, rows: Sequence[dict[str, Any]], panels: list[tuple[str, st
             points = sorted((p for p in points if p.get(key) is not None), key=lambda p: p["concurrency"])
             ax.plot([p["concurrency"] for p in points], [p[key] for p in points], marker="o", label=label)
         ax.set_xscale("log", base=2)
+        ax.set_xticks(sorted({row["concurrency"] for row in rows}))
+        ax.xaxis.set_major_formatter(ScalarFormatter())  # 1, 4, 16 rather than 2^0, 2^2, 2^4
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("concurrency (requests in flight)")
         ax.set_ylabel(ylabel)
         ax.grid(True, alpha=0.3)
@@ -101,38 +105,34 @@ def _plot(path: Path, rows: Sequence[dict[str, Any]], panels: list[tuple[str, st
     return path
 
 
+PLOTS = [
+    (
+        "chat",
+        "chat_throughput.png",
+        "Chat throughput",
+        [("output_tokens_per_s", "output tokens/s"), ("requests_per_s", "requests/s")],
+    ),
+    (
+        "chat",
+        "chat_latency.png",
+        "Chat latency",
+        [
+            ("ttft_p50_ms", "TTFT p50 (ms)"),
+            ("e2e_p50_ms", "end-to-end p50 (ms)"),
+            ("e2e_p95_ms", "end-to-end p95 (ms)"),
+        ],
+    ),
+    ("embeddings", "embeddings.png", "Embeddings", [("inputs_per_s", "inputs/s"), ("e2e_p50_ms", "request p50 (ms)")]),
+]
+
+
 def plots(out: Path, report: dict[str, Any]) -> list[Path]:
     """chat_throughput.png, chat_latency.png and embeddings.png, for whichever roles ran."""
-    rows, machine = report["results"], report["meta"].get("machine_short", "")
-    chat = [r for r in rows if r["role"] == "chat"]
-    embed = [r for r in rows if r["role"] == "embeddings"]
     written = []
-    if chat:
-        written.append(
-            _plot(
-                out / "chat_throughput.png",
-                chat,
-                [("output_tokens_per_s", "output tokens/s"), ("requests_per_s", "requests/s")],
-                f"Chat throughput vs concurrency {machine}",
-            )
-        )
-        written.append(
-            _plot(
-                out / "chat_latency.png",
-                chat,
-                [("ttft_p50_ms", "TTFT p50 (ms)"), ("e2e_p50_ms", "end-to-end p50 (ms)"), ("e2e_p95_ms", "p95 (ms)")],
-                f"Chat latency vs concurrency {machine}",
-            )
-        )
-    if embed:
-        written.append(
-            _plot(
-                out / "embeddings.png",
-                embed,
-                [("inputs_per_s", "inputs/s"), ("e2e_p50_ms", "request latency p50 (ms)")],
-                f"Embeddings vs concurrency {machine}",
-            )
-        )
+    for role, name, title, panels in PLOTS:
+        rows = [r for r in report["results"] if r["role"] == role]
+        if rows:
+            written.append(_plot(out / name, rows, panels, f"{title} vs concurrency"))
     return written
 
 

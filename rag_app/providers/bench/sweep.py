@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -74,11 +73,11 @@ def _timed_level(
 def run(plan: Plan) -> list[dict[str, Any]]:
     """One row of metrics per provider, role, mode and concurrency.
 
-    Each concurrency level asks its own seeded draw of questions, so a level never finds the exact
-    prompts of the level before it in vLLM's prefix cache (the shared instructions it may, as in the app).
+    Each concurrency level asks its own seeded draw (other passages, other order), so a level does not
+    find the whole prompts of the level before it in vLLM's prefix cache; the shared instructions and a
+    first passage it may, as in the app.
     """
     rows: list[dict[str, Any]] = []
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a log line per request would break the progress bar
     for kind in plan.providers:
         for role in plan.roles:
             model = model_for(kind, role)
