@@ -9,6 +9,8 @@ import json
 import pytest
 from django.core.management import call_command
 
+from rag_app.providers.models import ProviderCall
+
 SMALL = ["--questions", "3", "--max-tokens", "8", "--embed-inputs", "6", "--batch-size", "3", "--warmup", "1"]
 # Short contexts keep the in-process model's prompt processing (seconds per built-in prompt on 2 cores) out of CI.
 QUESTIONS = [
@@ -111,3 +113,19 @@ def test_failed_requests_are_counted_not_fatal(tmp_path, ollama_double, settings
     assert (row["requests"], row["errors"]) == (3, 2)
     assert row["requests_per_s"] == pytest.approx(1 / row["wall_s"], rel=1e-3)
     assert row["error_samples"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_layer_sends_the_requests_through_the_apps_provider_path(tmp_path, ollama_double, settings):
+    settings.OLLAMA_URL = ollama_double.url
+    settings.OLLAMA_CHAT_MODEL = "llama3.2:3b"
+
+    result = run(tmp_path, "--providers", "ollama", "--roles", "chat", "--concurrency", "1", "--warmup", "0", "--layer")
+
+    (row,) = result["results"]
+    assert result["meta"]["layer"] is True
+    assert row["errors"] == 0
+    # The bare adapter logs nothing; the provider layer keeps a call-log row per request, as for the app.
+    logged = ProviderCall.objects.filter(role="chat", kind="ollama", ok=True)
+    assert logged.count() == 3
+    assert all(call.first_token_ms is not None for call in logged)

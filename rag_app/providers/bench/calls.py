@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from rag_app.providers import registry
 from rag_app.providers.base import KINDS, ChatModel, Embedder, Endpoint, Message, ProviderError, Role
 from rag_app.providers.bench.metrics import RequestResult
-from rag_app.providers.config import env_endpoint
+from rag_app.providers.config import RoleConfig, env_endpoint
 
 
 class Prompt(Protocol):
@@ -26,9 +26,18 @@ def endpoint_for(kind: str, role: Role) -> Endpoint:
     return endpoint
 
 
-def model_for(kind: str, role: Role) -> Any:
-    """The provider layer's pooled model object (a ChatModel or an Embedder) for a kind in a role."""
-    return registry.build(role, endpoint_for(kind, role))
+def model_for(kind: str, role: Role, *, layer: bool = False) -> Any:
+    """The model object for a kind in a role: the bare adapter (the SDK call), or the app's whole path.
+
+    With layer: the in-flight cap, circuit breaker, retries and call log the app goes through (the
+    embedding index check left out: a benchmark has no index).
+    """
+    endpoint = endpoint_for(kind, role)
+    if not layer:
+        return registry.build(role, endpoint)
+    if role == "chat":
+        return registry.RoutedChatModel(RoleConfig("chat", endpoint, None))
+    return registry.GuardedEmbedder(endpoint, check_index=False)
 
 
 def timed_chat(model: ChatModel, question: Prompt, *, max_tokens: int) -> RequestResult:

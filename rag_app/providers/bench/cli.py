@@ -75,6 +75,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--out", type=Path, default=Path("var/benchmark_providers"), help="folder for JSON, Markdown and PNGs")
     add("--from-json", type=_existing_file, help="re-report (and --compare) an earlier results.json, run nothing")
     add("--no-progress", action="store_true", help="no progress bars")
+    add(
+        "--layer",
+        action="store_true",
+        help="go through the app's whole provider layer (in-flight cap, breaker, retries, call log), not the bare SDK",
+    )
 
 
 def _machine() -> dict[str, Any]:
@@ -115,6 +120,7 @@ def _run(options: dict[str, Any]) -> dict[str, Any]:
         warmup=options["warmup"],
         batch_size=options["batch_size"],
         progress=not options["no_progress"],
+        layer=options["layer"],
     )
     started = time.time()
     try:
@@ -125,7 +131,7 @@ def _run(options: dict[str, Any]) -> dict[str, Any]:
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "duration_s": round(time.time() - started, 1),
         "machine": _machine(),
-        **{key: options[key] for key in ("providers", "roles", "concurrency", "max_tokens", "seed", "warmup")},
+        **{key: options[key] for key in ("providers", "roles", "concurrency", "max_tokens", "seed", "warmup", "layer")},
         **{key: options[key] for key in ("embed_inputs", "batch_size")},
         "questions": len(asked),
         "question_file": str(options["question_file"] or "built-in (golden corpus)"),

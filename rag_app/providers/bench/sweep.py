@@ -31,6 +31,7 @@ class Plan:
     warmup: int
     batch_size: int
     progress: bool = True
+    layer: bool = False  # through the whole provider layer instead of the bare adapter
 
 
 def _modes(
@@ -80,7 +81,7 @@ def run(plan: Plan) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for kind in plan.providers:
         for role in plan.roles:
-            model = model_for(kind, role)
+            model = model_for(kind, role, layer=plan.layer)
             _warm_up(plan, kind, role, model)
             for concurrency in plan.concurrency:
                 for mode, call, items in _modes(plan, role, model, concurrency):
