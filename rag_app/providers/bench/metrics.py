@@ -68,7 +68,7 @@ def summarize(results: Sequence[RequestResult], wall_seconds: float) -> dict[str
     return {
         "requests": len(results),
         "errors": len(results) - len(done),
-        "wall_s": round(wall_seconds, 4),
+        "wall_s": round(wall_seconds, 6),
         "requests_per_s": per_s(len(done)),
         "output_tokens": tokens,
         "output_tokens_per_s": per_s(tokens),
