@@ -119,3 +119,20 @@ def test_an_exception_becomes_a_failed_result_and_progress_ticks_for_every_item(
 def test_run_concurrently_refuses_zero_concurrency():
     with pytest.raises(ValueError, match="at least 1"):
         run_concurrently(_sleeper(0), [1], concurrency=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_give_their_database_connection_back(settings):
+    """More threads than the pool holds, each querying once per item: none waits for a connection forever."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+
+    size = connection.settings_dict["OPTIONS"]["pool"]["max_size"]
+
+    def call(_: int) -> RequestResult:
+        start = time.perf_counter()
+        User.objects.count()
+        return RequestResult(ok=True, start=start, end=time.perf_counter())
+
+    results, _ = run_concurrently(call, list(range(3 * (size + 5))), size + 5)
+    assert [r.error for r in results if not r.ok] == []

@@ -7,18 +7,25 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from rag_app import db
 from rag_app.providers.bench.metrics import RequestResult
 
 T = TypeVar("T")
 
 
 def _guarded(call: Callable[[T], RequestResult], item: T) -> RequestResult:
-    """Call, turning any exception into a failed result so one bad request never aborts the run."""
+    """Call, turning any exception into a failed result so one bad request never aborts the run.
+
+    A connection the call opened (the provider layer logs each call) goes back to the pool, as at the
+    end of a request or a task; a thread keeping its own would drain the pool.
+    """
     start = time.perf_counter()
     try:
         return call(item)
     except Exception as exc:  # noqa: BLE001 - a benchmark records every failure and keeps going
         return RequestResult(ok=False, start=start, end=time.perf_counter(), error=f"{type(exc).__name__}: {exc}")
+    finally:
+        db.release_connection()
 
 
 def run_concurrently(
