@@ -1,7 +1,9 @@
-"""The embedded stack that `scripts/run` starts (Procfile under honcho) works end to end.
+"""The README's first command, `scripts/run`, brings up a stack that works end to end.
 
 SQLite, the file-system Celery broker, the Chroma server and gunicorn, with no Redis or PostgreSQL:
-what a person gets from the README's first command. Upload returns at once; the worker ingests.
+what a person gets on a fresh machine. The script itself runs (setup, migrate, admin user, model
+warm-up before any server is up, then the Procfile under honcho). Upload returns at once; the worker
+ingests.
 """
 
 import os
@@ -48,10 +50,10 @@ def stack(tmp_path):
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
     create = "from django.contrib.auth.models import User; User.objects.create_user('carol', password='carol-pass-1')"
     subprocess.run([*manage, "shell", "-c", create], cwd=ROOT, env=env, check=True, timeout=120)
-    log = tmp_path / "honcho.log"
+    log = tmp_path / "run.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [str(BIN / "honcho"), "start", "--no-colour", "-f", "Procfile"],
+            [str(ROOT / "scripts" / "run")],
             cwd=ROOT,
             env=env,
             stdout=out,

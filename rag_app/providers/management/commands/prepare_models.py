@@ -14,8 +14,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        vector = registry.embedder().embed_one("warm-up")
-        self.stdout.write(f"embeddings: {registry.embedder().model}, {len(vector)} dimensions")
+        # Only the model is warmed, not the index: scripts/run calls this before the Chroma server is up.
+        embedder = registry.embedder(check_index=False)
+        vector = embedder.embed_one("warm-up")
+        self.stdout.write(f"embeddings: {embedder.model}, {len(vector)} dimensions")
         result = registry.chat_model().complete([Message("user", "Say OK.")], max_tokens=4, temperature=0)
         self.stdout.write(f"chat: {result.model} answered {result.text!r}")
         self.stdout.write(self.style.SUCCESS(f"Models ready in {time.monotonic() - started:.1f} s"))
