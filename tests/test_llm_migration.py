@@ -7,14 +7,12 @@ vector space and rolling back needs no re-index.
 """
 
 import pytest
-from django.core.files.base import ContentFile
 
-from documents import services as document_services
-from documents.models import Document
 from rag_app.providers import config
 from rag_app.providers.local import EMBED_ENDPOINT, LocalEmbedder
 from rag_app.providers.models import ProviderSetting
 from tests.doubles.ollama import OllamaModel
+from tests.qa.conftest import ready_document
 from tests.qa.helpers import answer_now
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("vllm_servers")]
@@ -63,13 +61,8 @@ def ask_all(owner):
 
 def test_switching_by_environment_keeps_answers_cited(settings, ollama, alice):
     use_provider(settings, "vllm")
-    document = Document(owner=alice, title="heron.txt", original_name="heron.txt", kind="text", size=1, sha256="x")
-    document.file.save("heron.txt", ContentFile(FACTS.encode()), save=False)
-    document.save()
     settings.CHUNK_TOKENS = 30
-    document_services.document_ingest(document_id=document.pk)
-    document.refresh_from_db()
-    assert document.status == "ready", document.error
+    document = ready_document(alice, "heron.txt", FACTS)
 
     on_vllm = ask_all(alice)
     use_provider(settings, "ollama")  # the rollback switch
@@ -89,11 +82,8 @@ def test_switching_by_environment_keeps_answers_cited(settings, ollama, alice):
 
 def test_switching_in_the_admin_overrides_the_environment_and_rolls_back(settings, ollama, alice):
     use_provider(settings, "ollama")
-    document = Document(owner=alice, title="heron.txt", original_name="heron.txt", kind="text", size=1, sha256="x")
-    document.file.save("heron.txt", ContentFile(FACTS.encode()), save=False)
-    document.save()
     settings.CHUNK_TOKENS = 30
-    document_services.document_ingest(document_id=document.pk)  # embedded by Ollama's all-minilm
+    ready_document(alice, "heron.txt", FACTS)  # embedded by Ollama's all-minilm
 
     assert {p for p, _, _ in ask_all(alice)} == {"ollama"}
     row = ProviderSetting.objects.create(role="chat", slot="primary", kind="vllm")

@@ -7,11 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
 
-from documents import services as document_services
-from documents.models import Document
 from notes import indexing, services
 from notes.models import Note
 
@@ -63,14 +60,3 @@ def indexed_note(owner: Any, title: str, body: str, tags: tuple[str, ...] = ()) 
     assert indexed is not None
     assert indexed.index_status == "ready", indexed.index_error
     return indexed
-
-
-def ready_document(owner: Any, name: str, text: str) -> Document:
-    """A text document ingested in this process."""
-    document = Document(owner=owner, title=name, original_name=name, kind="text", size=len(text), sha256="x")
-    document.file.save(name, ContentFile(text.encode()), save=False)
-    document.save()
-    document_services.document_ingest(document_id=document.pk)
-    document.refresh_from_db()
-    assert document.status == "ready", document.error
-    return document

@@ -5,7 +5,8 @@ import pytest
 from notes.actions import note_from_answer
 from notes.models import NoteAction
 from notes.rendering import render_markdown
-from tests.notes.conftest import indexed_note, ready_document
+from tests.notes.conftest import indexed_note
+from tests.qa.conftest import ready_document
 from tests.qa.helpers import answer_now, stored_answer
 
 pytestmark = pytest.mark.django_db

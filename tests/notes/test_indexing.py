@@ -6,7 +6,8 @@ from notes import indexing, services
 from notes.models import Note, NoteChunk
 from rag_app import vectorstore
 from rag_app.providers import registry
-from tests.notes.conftest import indexed_note, ready_document
+from tests.notes.conftest import indexed_note
+from tests.qa.conftest import ready_document
 
 pytestmark = pytest.mark.django_db
 

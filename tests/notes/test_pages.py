@@ -175,7 +175,7 @@ def test_answer_page_saves_the_answer_as_a_note(alice_client, alice):
 
 
 def test_generate_page_lists_only_ready_documents_of_the_user(alice_client, alice, bob):
-    from tests.notes.conftest import ready_document
+    from tests.qa.conftest import ready_document
 
     mine = ready_document(alice, "mine.txt", "Alice's document.")
     theirs = ready_document(bob, "theirs.txt", "Bob's document.")

@@ -7,7 +7,8 @@ from notes.models import NoteChunk
 from rag_app import vectorstore
 from rag_app.providers import registry
 from rag_app.qa.retrieval import retrieve
-from tests.notes.conftest import indexed_note, ready_document
+from tests.notes.conftest import indexed_note
+from tests.qa.conftest import ready_document
 from tests.qa.helpers import answer_now
 
 pytestmark = pytest.mark.django_db
