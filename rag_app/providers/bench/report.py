@@ -55,7 +55,8 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _table(rows: Sequence[dict[str, Any]], columns: list[tuple[str, str]]) -> list[str]:
+def table(rows: Sequence[dict[str, Any]], columns: list[tuple[str, str]]) -> list[str]:
+    """A Markdown table: one row per dict, one column per (key, title)."""
     lines = ["| " + " | ".join(title for _, title in columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_cell(row.get(key)) for key, _ in columns) + " |" for row in rows]
     return lines
@@ -69,10 +70,10 @@ def markdown(report: dict[str, Any]) -> str:
     lines: list[str] = []
     if chat:
         lines += [f"Chat, streamed, max {report['meta']['max_tokens']} output tokens, temperature 0:", ""]
-        lines += [*_table(chat, CHAT_COLUMNS), ""]
+        lines += [*table(chat, CHAT_COLUMNS), ""]
     if embed:
         lines += ["Embeddings (unbatched: one text a request; batched: up to `batch` texts a request):", ""]
-        lines += [*_table(embed, EMBED_COLUMNS), ""]
+        lines += [*table(embed, EMBED_COLUMNS), ""]
     if report.get("comparisons"):
         lines += [f"- {describe(c)}" for c in report["comparisons"]] + [""]
     return "\n".join(lines)

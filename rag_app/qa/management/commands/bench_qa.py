@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from rag_app.providers import registry
 from rag_app.providers.bench import calls
+from rag_app.providers.bench import report as report_files
 from rag_app.providers.bench.metrics import RequestResult, percentile, summarize
 from rag_app.providers.bench.runner import run_concurrently
 from rag_app.providers.bench.server_load import LoadSampler
@@ -86,7 +87,7 @@ class Command(BaseCommand):
 
     def _warm_up(self, questions: list[str], model: str) -> dict[str, bench.SentPrompt]:
         """Ask every question once (not measured); the prompts the app built are what the direct path sends."""
-        asked = self._ask_all(questions, min(8, len(questions)), "warm-up")
+        asked, _ = self._ask_all(questions, min(8, len(questions)), "warm-up")
         prompts: dict[str, bench.SentPrompt] = {}
         for question, (one, answer) in zip(questions, asked, strict=True):
             if answer is None or not one.result.ok:
@@ -99,8 +100,10 @@ class Command(BaseCommand):
             prompts[question] = bench.SentPrompt(answer)
         return prompts
 
-    def _ask_all(self, questions: list[str], level: int, label: str) -> list[tuple[bench.Asked, Answer | None]]:
-        """Ask through the app at a concurrency; each client-side record with the answer the app stored."""
+    def _ask_all(
+        self, questions: list[str], level: int, label: str
+    ) -> tuple[list[tuple[bench.Asked, Answer | None]], float]:
+        """Ask through the app at a concurrency: each client-side record with the answer the app stored; wall s."""
         asked: dict[int, bench.Asked] = {}
 
         def call(item: tuple[int, str]) -> RequestResult:
@@ -108,17 +111,16 @@ class Command(BaseCommand):
             return asked[item[0]].result
 
         with _progress(len(questions), label) as tick:
-            results, self.wall = run_concurrently(call, list(enumerate(questions)), level, progress=tick)
+            results, wall = run_concurrently(call, list(enumerate(questions)), level, progress=tick)
         ordered = [asked.get(i, bench.Asked(result)) for i, result in enumerate(results)]
         answers = Answer.objects.in_bulk([one.answer_id for one in ordered if one.answer_id])
-        return [(one, answers.get(one.answer_id) if one.answer_id else None) for one in ordered]
+        return [(one, answers.get(one.answer_id) if one.answer_id else None) for one in ordered], wall
 
     def _level(self, level: int, questions: list[str], requests: int) -> dict[str, Any]:
         count = requests or max(16, 2 * level)
         picked = list(itertools.islice(itertools.cycle(questions), count))
         with self._load() as app_load:
-            asked = self._ask_all(picked, level, f"app    x{level}")
-        app_wall = self.wall
+            asked, app_wall = self._ask_all(picked, level, f"app    x{level}")
         overheads = [o for one, answer in asked if answer is not None and (o := bench.complete(one, answer))]
         app = summarize([one.result for one, _ in asked], app_wall) | app_load.summary()
         with _progress(count, f"direct x{level}") as tick, self._load() as direct_load:
@@ -153,56 +155,52 @@ class Command(BaseCommand):
 
     def _print(self, report: dict[str, Any]) -> None:
         self.stdout.write(f"{report['provider']} {report['model']} through {report['app_url']} vs direct")
+        rows = [_flat(row) for row in report["levels"]]
         for title, columns in TABLES:
-            self.stdout.write(f"\n{title}")
-            self.stdout.write("  ".join(f"{header:>{len(header)}}" for header, _ in columns))
-            for row in report["levels"]:
-                self.stdout.write("  ".join(_cell(path(row), len(header)) for header, path in columns))
+            self.stdout.write(f"\n{title}\n\n")
+            self.stdout.write("\n".join(report_files.table(rows, columns)))
         for row in report["levels"]:
             for path, errors in row["errors"].items():
                 for error in errors:
                     self.stdout.write(f"x{row['concurrency']} {path} error: {error}")
 
 
-def _pick(*keys: str) -> Callable[[dict[str, Any]], Any]:
-    def pick(row: dict[str, Any]) -> Any:
-        for key in keys:
-            row = row[key]
-        return row
-
-    return pick
+def _flat(level: dict[str, Any]) -> dict[str, Any]:
+    """A level's figures in one dict: the app's and the direct path's under app_ and direct_ prefixes."""
+    return level | {f"{side}_{key}": value for side in ("app", "direct") for key, value in level[side].items()}
 
 
-TABLES: list[tuple[str, list[tuple[str, Callable[[dict[str, Any]], Any]]]]] = [
+TABLES = [
     (
-        "throughput (output tokens/s; requests/s) and errors",
+        "Throughput (output tokens/s; requests/s) and errors:",
         [
-            ("concurrency", _pick("concurrency")),
-            ("requests", _pick("requests")),
-            ("app tok/s", _pick("app", "output_tokens_per_s")),
-            ("direct tok/s", _pick("direct", "output_tokens_per_s")),
-            ("ratio tok/s", _pick("throughput_ratio_tokens")),
-            ("ratio req/s", _pick("throughput_ratio_requests")),
-            ("server running app (peak)", _pick("app", "server_running_peak")),
-            ("direct (peak)", _pick("direct", "server_running_peak")),
-            ("app errors", _pick("app", "errors")),
-            ("direct errors", _pick("direct", "errors")),
+            ("concurrency", "concurrency"),
+            ("requests", "requests"),
+            ("app_output_tokens_per_s", "app tok/s"),
+            ("direct_output_tokens_per_s", "direct tok/s"),
+            ("throughput_ratio_tokens", "ratio tok/s"),
+            ("throughput_ratio_requests", "ratio req/s"),
+            ("app_server_running_peak", "server running app (peak)"),
+            ("direct_server_running_peak", "direct (peak)"),
+            ("app_errors", "app errors"),
+            ("direct_errors", "direct errors"),
         ],
     ),
     (
-        "latency in ms, p50 unless marked: added = the asker's wait minus generation; plumbing = added minus retrieval",
+        "Latency in ms, p50 unless marked: added = the asker's wait minus generation; "
+        "plumbing = added minus retrieval:",
         [
-            ("concurrency", _pick("concurrency")),
-            ("added p50", _pick("app_added_p50_ms")),
-            ("added p95", _pick("app_added_p95_ms")),
-            ("plumbing p50", _pick("plumbing_p50_ms")),
-            ("plumbing p95", _pick("plumbing_p95_ms")),
-            ("queue p50", _pick("queue_p50_ms")),
-            ("retrieval p50", _pick("retrieval_p50_ms")),
-            ("TTFT app", _pick("app", "ttft_p50_ms")),
-            ("TTFT direct", _pick("direct", "ttft_p50_ms")),
-            ("e2e app", _pick("app", "e2e_p50_ms")),
-            ("e2e direct", _pick("direct", "e2e_p50_ms")),
+            ("concurrency", "concurrency"),
+            ("app_added_p50_ms", "added p50"),
+            ("app_added_p95_ms", "added p95"),
+            ("plumbing_p50_ms", "plumbing p50"),
+            ("plumbing_p95_ms", "plumbing p95"),
+            ("queue_p50_ms", "queue p50"),
+            ("retrieval_p50_ms", "retrieval p50"),
+            ("app_ttft_p50_ms", "TTFT app"),
+            ("direct_ttft_p50_ms", "TTFT direct"),
+            ("app_e2e_p50_ms", "e2e app"),
+            ("direct_e2e_p50_ms", "e2e direct"),
         ],
     ),
 ]
@@ -246,11 +244,3 @@ def _ratio(a: float | int | None, b: float | int | None) -> float | None:
 
 def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
-
-
-def _cell(value: float | int | None, width: int) -> str:
-    if value is None:
-        return f"{'-':>{width}}"
-    if isinstance(value, int):
-        return f"{value:>{width}}"
-    return f"{value:>{width}.{3 if abs(value) < 10 else 1}f}"
