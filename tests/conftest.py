@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
+from pytest_django.fixtures import Settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -150,6 +152,17 @@ def vllm_servers() -> None:
 
     serve("start", "all")
     serve("wait", "1200", "all")
+
+
+@pytest.fixture
+def own_collection(settings: Settings) -> Iterator[None]:
+    """A Chroma collection of this test's own: other tests leave vectors whose rows were rolled back."""
+    from rag_app import vectorstore
+
+    settings.CHROMA_COLLECTION = f"own-{uuid.uuid4().hex[:12]}"
+    vectorstore.reset()
+    yield
+    vectorstore.reset()
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """manage.py reconcile_index, import_documents and bench_ingest, against the real database and Chroma."""
 
-import uuid
 from datetime import timedelta
 from io import StringIO
 
@@ -16,15 +15,6 @@ from tests import files
 from tests.documents import samples
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def own_collection(settings):
-    """An index of this test's own: other tests leave vectors whose rows were rolled back."""
-    settings.CHROMA_COLLECTION = f"commands-{uuid.uuid4().hex[:12]}"
-    vectorstore.reset()
-    yield
-    vectorstore.reset()
 
 
 def ready(owner, name, text):

@@ -16,13 +16,6 @@ pytestmark = pytest.mark.django_db
 OTHER_SPACE = Fingerprint("ollama", "nomic-embed-text", 768, tuple([0.1] * 32))
 
 
-@pytest.fixture
-def own_collection(settings, request):
-    settings.CHROMA_COLLECTION = f"rebuild-{request.node.name}"
-    yield
-    vectorstore.reset()
-
-
 def test_rebuild_reindexes_documents_and_notes_and_unblocks_questions(own_collection, alice, capsys):
     document = ingested(make_document(alice, "a.txt", b"The lighthouse is painted red and white.", "text"))
     note = note_services.note_create(owner=alice, title="Gulls", body="The gulls nest on the north cliff.")

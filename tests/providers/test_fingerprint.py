@@ -15,13 +15,6 @@ pytestmark = pytest.mark.django_db
 OTHER_SPACE = Fingerprint("ollama", "nomic-embed-text", 768, tuple([0.1] * 32))
 
 
-@pytest.fixture
-def own_collection(settings, request):
-    settings.CHROMA_COLLECTION = f"fp-{request.node.name}"
-    yield
-    vectorstore.reset()
-
-
 def text_document(owner, text):
     document = Document(owner=owner, title="t.txt", original_name="t.txt", kind="text", size=len(text), sha256="x")
     document.file.save("t.txt", ContentFile(text.encode()), save=False)
