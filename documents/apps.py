@@ -8,3 +8,9 @@ class DocumentsConfig(AppConfig):
 
     name = "documents"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from documents.indexing import SOURCE
+        from rag_app.index import sources
+
+        sources.register(SOURCE)

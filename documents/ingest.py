@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from documents.chunking import Passage, chunk_pages
 from documents.extract import ExtractionError, extract
-from documents.models import Chunk, Document, chunk_id
-from rag_app import vectorstore
-from rag_app.providers import registry
+from documents.models import Chunk, Document
+from rag_app.index import service as index
+from rag_app.index.items import IndexPassage
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +96,6 @@ def run(document: Document, *, deadline: float | None = None) -> Document:
         )
     index_passages(document, passages, progress=progress)
     progress.stage(Document.Stage.STORING, total=1)
-    keep = {chunk_id(document.pk, p.index) for p in passages}
-    stale = vectorstore.stored_ids(where={"document_id": document.pk}) - keep
-    if stale:
-        vectorstore.delete_ids(sorted(stale))
     numbers = [p.number for p in extracted.pages if p.number is not None]
     document.status = Document.Status.READY
     document.page_count = max(numbers) if numbers else None
@@ -127,14 +123,10 @@ def run(document: Document, *, deadline: float | None = None) -> Document:
     return document
 
 
-def metadata(document: Document, passage: Passage) -> vectorstore.Metadata:
-    """The vector metadata of one passage (owner_id, document_id, index and page are relied on)."""
+def _extra(document: Document, passage: Passage) -> dict[str, str | int | float | bool]:
+    """What a document passage adds to the index item's metadata (shown with citations, filterable)."""
     return {
-        "owner_id": document.owner_id,
-        "document_id": document.pk,
-        "index": passage.index,
         "page": passage.page or 0,
-        "source": "document",
         "kind": document.kind,
         "heading": passage.heading,
         "generated_by": passage.generated_by,
@@ -142,28 +134,12 @@ def metadata(document: Document, passage: Passage) -> vectorstore.Metadata:
 
 
 def index_passages(document: Document, passages: Sequence[Passage], *, progress: Progress) -> None:
-    """Embed passages in batches and upsert each batch as it arrives.
-
-    Several batches are in flight where the provider batches, so writing the index overlaps the
-    model's work.
-    """
-    size = settings.EMBED_BATCH_SIZE
-    batches = [passages[i : i + size] for i in range(0, len(passages), size)]
-    vectors_by_batch = registry.embedder().embed_iter([p.text for p in passages], batch_size=size)
+    """Embed the passages in batches into the index, replacing what the document had there."""
     progress.stage(Document.Stage.EMBEDDING, total=len(passages))
-    done = 0
-    for batch, vectors in zip(batches, vectors_by_batch, strict=True):
-        vectorstore.upsert(
-            [
-                vectorstore.VectorItem(
-                    id=chunk_id(document.pk, p.index), embedding=v, text=p.text, metadata=metadata(document, p)
-                )
-                for p, v in zip(batch, vectors, strict=True)
-            ]
-        )
-        done += len(batch)
-        try:
-            progress.advance(done, len(passages))
-        except DocumentGone:
-            vectorstore.delete(where={"document_id": document.pk})  # deleted meanwhile: leave nothing behind
-            raise
+    index.replace(
+        source="document",
+        parent_id=document.pk,
+        owner_id=document.owner_id,
+        passages=[IndexPassage(p.index, p.text, _extra(document, p)) for p in passages],
+        on_progress=progress.advance,
+    )

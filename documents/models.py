@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.text import get_valid_filename
 
+from rag_app.index.items import ItemKey, item_id
+
 
 def upload_path(document: "Document", filename: str) -> str:
     """Store under the owner's folder with a random part, keeping only a safe base name."""
@@ -94,4 +96,4 @@ class Chunk(models.Model):
 
 def chunk_id(document_id: int, index: int) -> str:
     """The vector index id of a document's index-th chunk."""
-    return f"{document_id}:{index}"
+    return item_id(ItemKey("document", document_id, index))

@@ -19,9 +19,8 @@ from documents import ingest
 from documents.chunking import Passage
 from documents.extract import ExtractionError, detect
 from documents.models import Document
-from rag_app import vectorstore
-from rag_app.errors import ApplicationError
-from rag_app.providers.base import ProviderError
+from rag_app.errors import ApplicationError, ServiceError
+from rag_app.index import service as index
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +115,8 @@ def document_reingest(*, document: Document, force: bool = False) -> Document:
 def document_delete(*, document: Document) -> None:
     """Remove the document's vectors, rows and file (vectors first: a failure leaves nothing orphaned)."""
     try:
-        vectorstore.delete(where={"document_id": document.pk})
-    except ProviderError as exc:
+        index.remove(source="document", parent_id=document.pk)
+    except ServiceError as exc:
         raise ApplicationError(
             f"The search index is unavailable, so the document was not deleted; try again. ({exc})",
             status=503,
@@ -145,7 +144,7 @@ def document_ingest(*, document_id: int, deadline: float | None = None) -> Docum
         raise Document.DoesNotExist(document_id) from None
     except (ExtractionError, FileNotFoundError) as exc:
         return document_fail(document=document, reason=str(exc))
-    except ProviderError as exc:
+    except ServiceError as exc:
         if exc.permanent:
             return document_fail(document=document, reason=str(exc))
         raise
@@ -164,8 +163,8 @@ def document_reindex(*, document: Document) -> int:
 
 def document_fail(*, document: Document, reason: str) -> Document:
     """Mark a document failed with a reason a person can read, leaving no chunks or vectors behind."""
-    with contextlib.suppress(ProviderError):  # reconcile_index removes them later if Chroma is down now
-        vectorstore.delete(where={"document_id": document.pk})
+    with contextlib.suppress(ServiceError):  # reconcile_index removes them later if Chroma is down now
+        index.remove(source="document", parent_id=document.pk)
     document.chunks.all().delete()
     document.status = Document.Status.FAILED
     document.error = reason[:2000]

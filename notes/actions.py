@@ -1,7 +1,7 @@
 """Writes for note actions: queue them, run them through the chat model, record who did what.
 
 Summarise and suggest change an existing note through note_apply_change (so they can be undone);
-"key points from documents" and "save this answer" create a new note.
+"key points from documents" creates a new note (saving an answer as a note is rag_app/qa/save_note.py).
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from django.utils import timezone
 from documents import selectors as document_selectors
 from documents.models import Document
 from notes import prompts, services
-from notes.models import TITLE_MAX_CHARS, Note, NoteAction
+from notes.models import Note, NoteAction
 from rag_app.errors import ApplicationError
+from rag_app.markdown import link_text
 from rag_app.providers import registry
 from rag_app.providers.base import ChatResult, Message, ProviderError
-from rag_app.qa import prompts as qa_prompts
-from rag_app.qa.models import Answer
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +174,8 @@ def _run_key_points(action: NoteAction) -> None:
     points = prompts.tidy_points(result.text)
     if not points:
         raise ApplicationError(f"{_model_label(action)} returned no key points.", code="empty_result")
-    links = "\n".join(f"- [{_link_text(d.title)}]({reverse('documents:detail', args=[d.pk])})" for d in documents)
-    title = _truncate("Key points: " + ", ".join(d.title for d in documents), TITLE_MAX_CHARS)
+    links = "\n".join(f"- [{link_text(d.title)}]({reverse('documents:detail', args=[d.pk])})" for d in documents)
+    title = services.fit_title("Key points: " + ", ".join(d.title for d in documents))
     note = services.note_create(
         owner=action.owner,
         title=title,
@@ -197,64 +196,3 @@ def note_action_fail(*, action: NoteAction, reason: str) -> NoteAction:
     action.save(update_fields=["status", "error", "finished_at", "provider", "model"])
     log.warning("Note action %s failed: %s", action.pk, reason)
     return action
-
-
-def _link_text(text: str) -> str:
-    """Text safe inside a Markdown link's brackets."""
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
-
-
-def _truncate(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def citation_url(citation: dict[str, object]) -> str:
-    """Where a stored citation points: the note passage, or the document passage."""
-    if citation.get("url"):
-        return str(citation["url"])
-    return f"{reverse('documents:detail', args=[citation['document_id']])}#chunk-{citation['chunk_id']}"
-
-
-@transaction.atomic
-def note_from_answer(*, owner: User, answer: Answer) -> Note:
-    """Save an answer as a note: its text, then its sources as Markdown links to the cited passages.
-
-    No model call is needed (the answer exists), so this runs at once; the action record still says
-    which model wrote the answer.
-    """
-    if answer.owner_id != owner.pk:
-        raise ApplicationError("Answer not found.", status=404, code="not_found")
-    lines = []
-    for citation in answer.citations:
-        page = f", page {citation['page']}" if citation.get("page") else ""
-        cited = " (cited)" if citation.get("cited") else ""
-        label = _link_text(f"{citation['title']}{page}")
-        lines.append(f"{citation['n']}. [{label}]({citation_url(citation)}){cited}")
-    sources = "\n\n## Sources\n\n" + "\n".join(lines) + "\n" if lines else "\n"
-    body = f"**Question:** {answer.question}\n\n{answer.text}{sources}"
-    label = f"{answer.provider}:{answer.model}" if answer.model else "the answer"
-    note = services.note_create(
-        owner=owner,
-        title=_truncate(answer.question, TITLE_MAX_CHARS),
-        body=body,
-        tags=["answer"],
-        change=f"Saved from answer {answer.pk} ({label})",
-    )
-    now = timezone.now()
-    NoteAction.objects.create(
-        owner=owner,
-        note=note,
-        kind=NoteAction.Kind.FROM_ANSWER,
-        status=NoteAction.Status.DONE,
-        params={"answer_id": answer.pk},
-        result={"note_id": note.pk},
-        provider=answer.provider,
-        model=answer.model,
-        prompt_name=answer.prompt_name or qa_prompts.ANSWER.name,
-        prompt_version=answer.prompt_version,
-        version_after=note.version,
-        started_at=now,
-        finished_at=now,
-    )
-    return note

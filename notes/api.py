@@ -15,11 +15,10 @@ from rest_framework.views import APIView
 
 from notes import actions, selectors, services
 from notes.models import Note, NoteAction, NoteVersion
-from notes.rendering import render_markdown
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
+from rag_app.markdown import render_markdown
 from rag_app.pagination import paginated_response
-from rag_app.qa import selectors as qa_selectors
 
 EXCERPT_CHARS = 200
 
@@ -252,20 +251,6 @@ class NoteActionDetailApi(APIView):
     def get(self, request: Request, action_id: int) -> Response:
         action = get_object_or_404(selectors.note_action_list(owner=current_user(request)), pk=action_id)
         return Response(NoteActionOutputSerializer(action).data)
-
-
-class NoteFromAnswerApi(APIView):
-    """POST {"answer_id"} saves one of the caller's answers as a note, its sources kept as links (201)."""
-
-    class InputSerializer(serializers.Serializer[None]):
-        answer_id = serializers.IntegerField()
-
-    def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        owner = current_user(request)
-        answer = get_object_or_404(qa_selectors.answer_list(owner=owner), pk=data.validated_data["answer_id"])
-        return _note_response(actions.note_from_answer(owner=owner, answer=answer), status.HTTP_201_CREATED)
 
 
 class NoteGenerateApi(APIView):

@@ -1,20 +1,25 @@
-"""Keep a note's passages in the database and the vector index in step with its text."""
+"""Keep a note's passages in the database and the search index in step with its text."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from documents.chunking import chunk_pages
 from documents.extract import Page
-from notes.models import Note, NoteChunk, note_chunk_id
-from rag_app import vectorstore
-from rag_app.providers import registry
-from rag_app.providers.base import ProviderError
+from notes.models import Note, NoteChunk
+from rag_app.errors import ServiceError
+from rag_app.index import service as index
+from rag_app.index.items import IndexPassage
+from rag_app.index.sources import IndexSource, Parent
 
 log = logging.getLogger(__name__)
+
+BUSY = (Note.IndexStatus.QUEUED, Note.IndexStatus.INDEXING)
 
 
 def note_index(*, note_id: int) -> Note | None:
@@ -22,17 +27,20 @@ def note_index(*, note_id: int) -> Note | None:
 
     Embedding happens without locks; the write then locks the note and goes ahead only if its text
     is still the one embedded (an edit in between has queued its own indexing), so an older task
-    finishing late can never overwrite newer passages. Transient provider errors propagate for retry.
+    finishing late can never overwrite newer passages. Transient service errors propagate for retry.
     """
     note = Note.objects.get(pk=note_id)
     text = note.index_text()
-    passages = chunk_pages(
-        [Page(number=None, text=text)], size=settings.CHUNK_TOKENS, overlap=settings.CHUNK_OVERLAP_TOKENS
-    )
+    passages = [
+        IndexPassage(p.index, p.text)
+        for p in chunk_pages(
+            [Page(number=None, text=text)], size=settings.CHUNK_TOKENS, overlap=settings.CHUNK_OVERLAP_TOKENS
+        )
+    ]
     Note.objects.filter(pk=note_id).update(index_status=Note.IndexStatus.INDEXING, index_error="")
     try:
-        vectors = registry.embedder().embed([p.text for p in passages], batch_size=settings.EMBED_BATCH_SIZE)
-    except ProviderError as exc:
+        vectors = index.embedder().embed([p.text for p in passages], batch_size=settings.EMBED_BATCH_SIZE)
+    except ServiceError as exc:
         if exc.permanent:
             note_index_fail(note_id=note_id, reason=str(exc))
             return None
@@ -43,21 +51,7 @@ def note_index(*, note_id: int) -> Note | None:
             return current
         current.chunks.all().delete()
         NoteChunk.objects.bulk_create(NoteChunk(note=current, index=p.index, text=p.text) for p in passages)
-        vectorstore.upsert(
-            [
-                vectorstore.VectorItem(
-                    id=note_chunk_id(note_id, p.index),
-                    embedding=vector,
-                    text=p.text,
-                    metadata={"owner_id": current.owner_id, "note_id": note_id, "index": p.index},
-                )
-                for p, vector in zip(passages, vectors, strict=True)
-            ]
-        )
-        keep = {note_chunk_id(note_id, p.index) for p in passages}
-        stale = vectorstore.stored_ids(where={"note_id": note_id}) - keep
-        if stale:
-            vectorstore.delete_ids(sorted(stale))
+        index.replace(source="note", parent_id=note_id, owner_id=current.owner_id, passages=passages, vectors=vectors)
         # update(), not save(): indexing is not a change the user made, so updated_at stays.
         Note.objects.filter(pk=note_id).update(
             index_status=Note.IndexStatus.READY, index_error="", chunk_count=len(passages)
@@ -77,4 +71,43 @@ def note_unindex(*, note_id: int) -> None:
     """Remove a deleted note's vectors (its chunks went with it from the database)."""
     if Note.objects.filter(pk=note_id).exists():
         return  # not deleted after all: nothing to remove
-    vectorstore.delete(where={"note_id": note_id})
+    index.remove(source="note", parent_id=note_id)
+
+
+def _indexed() -> dict[int, Parent]:
+    """Every note not being indexed now, with the passages it has (a failed one keeps its last good ones)."""
+    notes = dict(Note.objects.exclude(index_status__in=BUSY).values_list("pk", "owner_id"))
+    ids: dict[int, set[str]] = {pk: set() for pk in notes}
+    for chunk in NoteChunk.objects.filter(note_id__in=notes).only("note_id", "index").iterator():
+        ids[chunk.note_id].add(chunk.chunk_id)
+    return {pk: Parent(owner_id, frozenset(ids[pk])) for pk, owner_id in notes.items()}
+
+
+def _reindex(note_id: int) -> int:
+    note = note_index(note_id=note_id)
+    return note.chunk_count if note is not None else 0
+
+
+def _stuck() -> list[int]:
+    cutoff = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return list(Note.objects.filter(index_status__in=BUSY, updated_at__lt=cutoff).values_list("pk", flat=True))
+
+
+def _requeue(note_id: int) -> None:
+    from notes.tasks import note_index_task
+
+    Note.objects.filter(pk=note_id).update(index_status=Note.IndexStatus.QUEUED)
+    transaction.on_commit(lambda: note_index_task.delay(note_id))
+
+
+SOURCE = IndexSource(
+    source="note",
+    singular="note",
+    indexed_plural="notes",
+    busy_words="queued or indexing",
+    indexed=_indexed,
+    busy=lambda: set(Note.objects.filter(index_status__in=BUSY).values_list("pk", flat=True)),
+    reindex=_reindex,
+    stuck=_stuck,
+    requeue=_requeue,
+)

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from rag_app.index.items import ItemKey, item_id
+
 TITLE_MAX_CHARS = 200
 TAG_MAX_CHARS = 40
 
@@ -84,7 +86,7 @@ class NoteChunk(models.Model):
 
 def note_chunk_id(note_id: int, index: int) -> str:
     """The vector index id of a note's index-th chunk (never equal to a document's `<id>:<index>`)."""
-    return f"note-{note_id}:{index}"
+    return item_id(ItemKey("note", note_id, index))
 
 
 class NoteVersion(models.Model):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag_app.providers.base import Message
-from rag_app.qa.prompts import Prompt
+from rag_app.providers.base import Message, Prompt
 
 # The small local model follows an instruction placed after the text far better than one placed in the
 # system message before it (version 1 of these prompts mostly echoed the note back).

@@ -30,6 +30,12 @@ def clean_title(title: str) -> str:
     return title
 
 
+def fit_title(text: str) -> str:
+    """Text made into a title that fits (one line, cut with an ellipsis), for notes made from other things."""
+    text = " ".join(text.split())
+    return text if len(text) <= TITLE_MAX_CHARS else text[: TITLE_MAX_CHARS - 1].rstrip() + "…"
+
+
 def clean_body(body: str) -> str:
     """A body within NOTE_MAX_CHARS (line endings normalised)."""
     body = body.replace("\r\n", "\n")

@@ -1,72 +1,41 @@
-"""Celery tasks for notes: take an id, call a service."""
+"""Celery tasks for notes: take an id, call a service (retries: rag_app/tasks.py)."""
 
 from __future__ import annotations
 
-from celery import Task, shared_task
-
 from notes import actions, indexing
 from notes.models import Note, NoteAction
-from rag_app.providers.base import ProviderError
-
-MAX_RETRIES = 5
+from rag_app.tasks import service_task
 
 
-def _backoff(retries: int) -> int:
-    return int(min(300, 5 * 2**retries))
-
-
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
-def note_index_task(self: Task[[int], None], note_id: int) -> None:
-    """Index one note; transient provider errors retry with backoff, then mark it failed.
-
-    acks_late is safe: indexing is idempotent (deterministic ids, upserts, a text check before writing).
-    """
+@service_task(doing="indexing", fail=lambda note_id, reason: indexing.note_index_fail(note_id=note_id, reason=reason))
+def note_index_task(note_id: int) -> None:
+    """Index one note (idempotent: deterministic ids, upserts, a text check before writing)."""
     try:
         indexing.note_index(note_id=note_id)
     except Note.DoesNotExist:
         return  # deleted before the worker got to it
-    except ProviderError as exc:
-        if self.request.retries >= MAX_RETRIES:
-            indexing.note_index_fail(note_id=note_id, reason=f"Gave up after {MAX_RETRIES} retries: {exc}")
-            return
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
-    except Exception as exc:
-        indexing.note_index_fail(note_id=note_id, reason=f"Internal error while indexing: {exc}")
-        raise
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
-def note_unindex_task(self: Task[[int], None], note_id: int) -> None:
-    """Remove a deleted note's vectors; idempotent, so retried on transient errors."""
-    try:
-        indexing.note_unindex(note_id=note_id)
-    except ProviderError as exc:
-        if exc.permanent or self.request.retries >= MAX_RETRIES:
-            raise  # retrieval still ignores the orphans: the database has no chunks for them
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+@service_task(doing="removing a note from the index")
+def note_unindex_task(note_id: int) -> None:
+    """Remove a deleted note's vectors; if it never succeeds, retrieval still ignores the orphans (no chunks)."""
+    indexing.note_unindex(note_id=note_id)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
-def note_action_task(self: Task[[int], None], action_id: int) -> None:
-    """Run one LLM action; transient provider errors retry with backoff, then mark it failed.
+def _action_failed(action_id: int, reason: str) -> None:
+    action = NoteAction.objects.filter(pk=action_id).first()
+    if action is not None:
+        actions.note_action_fail(action=action, reason=reason)
 
-    acks_late: a redelivered action that already finished is skipped by the service.
-    """
+
+def _action_retrying(action_id: int, note: str) -> None:
+    NoteAction.objects.filter(pk=action_id).update(status=NoteAction.Status.QUEUED, error=note)
+
+
+@service_task(doing="running the action", fail=_action_failed, on_retry=_action_retrying)
+def note_action_task(action_id: int) -> None:
+    """Run one LLM action; a redelivered action that already finished is skipped by the service."""
     try:
         actions.note_action_run(action_id=action_id)
     except NoteAction.DoesNotExist:
         return  # its note was deleted meanwhile
-    except ProviderError as exc:
-        action = NoteAction.objects.get(pk=action_id)
-        if self.request.retries >= MAX_RETRIES:
-            actions.note_action_fail(action=action, reason=f"Gave up after {MAX_RETRIES} retries: {exc}")
-            return
-        action.status = NoteAction.Status.QUEUED
-        action.error = f"Retrying: {exc}"
-        action.save(update_fields=["status", "error"])
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
-    except Exception as exc:
-        unfinished = NoteAction.objects.filter(pk=action_id).first()
-        if unfinished is not None:
-            actions.note_action_fail(action=unfinished, reason=f"Internal error: {exc}")
-        raise

@@ -11,7 +11,6 @@ urlpatterns = [
     path("preview/", views.note_preview_view, name="preview"),
     path("generate/", views.note_generate_view, name="generate"),
     path("actions/<int:action_id>/", views.note_action_detail_view, name="action"),
-    path("from-answer/<int:answer_id>/", views.note_from_answer_view, name="from-answer"),
     path("<int:note_id>/", views.note_detail_view, name="detail"),
     path("<int:note_id>/edit/", views.note_edit_view, name="edit"),
     path("<int:note_id>/delete/", views.note_delete_view, name="delete"),

@@ -14,10 +14,9 @@ from documents import selectors as document_selectors
 from documents.models import Document
 from notes import actions, selectors, services
 from notes.models import Note
-from notes.rendering import render_markdown
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
-from rag_app.qa import selectors as qa_selectors
+from rag_app.markdown import render_markdown
 
 PAGE_SIZE = 20
 
@@ -209,14 +208,3 @@ def note_action_detail_view(request: HttpRequest, action_id: int) -> HttpRespons
     action = get_object_or_404(selectors.note_action_list(owner=current_user(request)), pk=action_id)
     template = "notes/_action_live.html" if _is_htmx(request) else "notes/action.html"
     return render(request, template, {"action": action})
-
-
-@login_required
-@require_POST
-def note_from_answer_view(request: HttpRequest, answer_id: int) -> HttpResponse:
-    """Save one of the user's answers as a note and open it."""
-    owner = current_user(request)
-    answer = get_object_or_404(qa_selectors.answer_list(owner=owner), pk=answer_id)
-    note = actions.note_from_answer(owner=owner, answer=answer)
-    messages.success(request, "Answer saved as a note, with its sources as links.")
-    return redirect("notes:detail", note_id=note.pk)

@@ -68,14 +68,6 @@ def env_bool(name: str, default: bool) -> bool:
     raise _bad(name, raw, "one of 1/0, true/false, yes/no, on/off")
 
 
-def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    """Return the variable if it is one of choices."""
-    value = (_get(name) or default).lower()
-    if value not in choices:
-        raise _bad(name, value, "one of " + ", ".join(choices))
-    return value
-
-
 def env_url(name: str, default: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
     """Return the variable as a URL whose scheme is one of schemes ('' when unset and no default)."""
     value = _get(name) or default

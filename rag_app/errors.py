@@ -1,4 +1,4 @@
-"""The one domain error type and the DRF handler that maps it to HTTP."""
+"""The domain error type, the base of every outside service's error, and the DRF handler for both."""
 
 from typing import Any
 
@@ -6,6 +6,18 @@ from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+
+class ServiceError(Exception):
+    """A service we depend on (a model server, the vector store) failed.
+
+    `permanent` says whether retrying the same call can help; `provider` names the service.
+    """
+
+    def __init__(self, message: str, *, permanent: bool, provider: str = "") -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.provider = provider
 
 
 class ApplicationError(Exception):

@@ -7,7 +7,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 from rag_app.env import (
     env_bool,
-    env_choice,
     env_database,
     env_float,
     env_int,
@@ -39,10 +38,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    # The floors, lowest first: each app imports only from those above it in this list.
+    "rag_app.providers",
+    "rag_app.index",
     "documents",
     "notes",
-    "rag_app.providers",
     "rag_app.qa",
+    "rag_app.evals",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +71,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Shared template libraries that belong to no single app.
+            "libraries": {"markdown": "rag_app.markdown"},
         },
     },
 ]
@@ -152,11 +156,11 @@ CHROMA_COLLECTION = env_str("CHROMA_COLLECTION", "chunks")
 
 # --- Models and providers. LLM_PROVIDER is the rollback switch for chat and embeddings; rows in the
 # admin (providers.ProviderSetting) override these per role at run time.
-_KINDS = ("local", "vllm", "ollama")
-LLM_PROVIDER = env_choice("LLM_PROVIDER", "local", _KINDS)
-LLM_FALLBACK_PROVIDER = env_choice("LLM_FALLBACK_PROVIDER", "none", ("none", *_KINDS))
-VISION_PROVIDER = env_choice("VISION_PROVIDER", "ollama", ("none", "vllm", "ollama"))
-VISION_FALLBACK_PROVIDER = env_choice("VISION_FALLBACK_PROVIDER", "none", ("none", "vllm", "ollama"))
+# Provider kinds are checked against rag_app/providers/kinds.py when the app starts (ProvidersConfig.ready).
+LLM_PROVIDER = env_str("LLM_PROVIDER", "local").lower()
+LLM_FALLBACK_PROVIDER = env_str("LLM_FALLBACK_PROVIDER", "none").lower()
+VISION_PROVIDER = env_str("VISION_PROVIDER", "ollama").lower()
+VISION_FALLBACK_PROVIDER = env_str("VISION_FALLBACK_PROVIDER", "none").lower()
 MODEL_CACHE_DIR = env_path("MODEL_CACHE_DIR", Path.home() / ".cache" / "rag-app" / "models")
 LOCAL_TORCH_THREADS = env_int("LOCAL_TORCH_THREADS", 0, minimum=0)
 VLLM_URL = env_url("VLLM_URL", "http://127.0.0.1:8001/v1")
@@ -209,6 +213,7 @@ if CHUNK_OVERLAP_TOKENS >= CHUNK_TOKENS:
 EMBED_BATCH_SIZE = env_int("EMBED_BATCH_SIZE", 32, minimum=1)
 EMBED_IN_FLIGHT = env_int("EMBED_IN_FLIGHT", 4, minimum=1)
 INGEST_RETRIES = env_int("INGEST_RETRIES", 5, minimum=0)
+TASK_RETRIES = env_int("TASK_RETRIES", 5, minimum=0)  # other background work: note indexing and actions
 RETRIEVAL_TOP_K = env_int("RETRIEVAL_TOP_K", 4, minimum=1)
 RETRIEVAL_MIN_SCORE = env_float("RETRIEVAL_MIN_SCORE", 0.3, minimum=-1.0)
 KEYWORD_MIN_COVERAGE = env_float("KEYWORD_MIN_COVERAGE", 0.5)

@@ -1,7 +1,7 @@
 """The vector index in ChromaDB: the only module that imports chromadb.
 
-The database is the source of truth; this index can be rebuilt from it at any time. Chunk ids are
-deterministic and writes are upserts, so re-running ingestion is harmless.
+It knows collections, vectors and metadata, nothing of documents or notes (rag_app/index/ does). The
+database is the source of truth; every collection can be rebuilt from it at any time.
 """
 
 from __future__ import annotations
@@ -19,18 +19,26 @@ import httpx
 from chromadb.config import Settings as ChromaSettings
 from django.conf import settings
 
-from rag_app.providers.base import ProviderError
+from rag_app.errors import ServiceError
 
 Metadata = dict[str, str | int | float | bool]
+Filter = Mapping[str, str | int | float | bool | list[int] | list[str]]
 
 _UPSERT_BATCH = 250
 _lock = threading.Lock()
 _clients: dict[tuple[str, str], Any] = {}
 
 
+class VectorStoreError(ServiceError):
+    """Chroma failed: unreachable or overloaded (transient), or it refused the request (permanent)."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message, permanent=permanent, provider="chroma")
+
+
 @dataclass(frozen=True)
 class VectorItem:
-    """One chunk to index."""
+    """One passage to index."""
 
     id: str
     embedding: Sequence[float]
@@ -46,26 +54,6 @@ class Hit:
     score: float
     text: str
     metadata: Metadata
-
-
-@contextlib.contextmanager
-def _collection() -> Iterator[Any]:
-    """The configured collection; failures become ProviderErrors (unreachable is transient)."""
-    try:
-        client = _client()
-    except ValueError as exc:  # HttpClient checks the server on creation and says so with a ValueError
-        raise ProviderError(f"Chroma is unavailable: {exc}", permanent=False, provider="chroma") from exc
-    try:
-        # No embedding function: we always pass vectors (Chroma's default would download a model).
-        yield client.get_or_create_collection(
-            name=settings.CHROMA_COLLECTION,
-            configuration={"hnsw": {"space": "cosine"}},
-            embedding_function=None,
-        )
-    except (httpx.TransportError, ConnectionError, TimeoutError) as exc:
-        raise ProviderError(f"Chroma is unavailable: {exc}", permanent=False, provider="chroma") from exc
-    except (ValueError, chromadb.errors.ChromaError) as exc:  # a request Chroma refuses
-        raise ProviderError(f"Chroma refused the request: {exc}", permanent=True, provider="chroma") from exc
 
 
 def _client() -> Any:
@@ -87,14 +75,29 @@ def _client() -> Any:
         return _clients[key]
 
 
-Filter = Mapping[str, str | int | float | bool | list[int] | list[str]]
+def _connected() -> Any:
+    """The client; HttpClient checks the server when it is created and reports an unreachable one as ValueError."""
+    try:
+        return _client()
+    except ValueError as exc:
+        raise VectorStoreError(f"Chroma is unavailable: {exc}", permanent=False) from exc
+
+
+@contextlib.contextmanager
+def _errors() -> Iterator[None]:
+    """Chroma's and the transport's exceptions as VectorStoreErrors (unreachable is transient)."""
+    try:
+        yield
+    except (httpx.TransportError, ConnectionError, TimeoutError) as exc:
+        raise VectorStoreError(f"Chroma is unavailable: {exc}", permanent=False) from exc
+    except chromadb.errors.NotFoundError:
+        raise
+    except (ValueError, chromadb.errors.ChromaError) as exc:  # a request Chroma refuses
+        raise VectorStoreError(f"Chroma refused the request: {exc}", permanent=True) from exc
 
 
 def _where(filters: Filter, any_of: Sequence[Filter] = ()) -> dict[str, Any]:
-    """Chroma's where clause for our filters.
-
-    Every key of filters must match (a list means any of its values), and at least one of any_of.
-    """
+    """Chroma's where clause: every key of filters must match (a list: any of its values), and one of any_of."""
     clauses: list[dict[str, Any]] = [
         {key: {"$in": value} if isinstance(value, list) else value} for key, value in filters.items()
     ]
@@ -106,87 +109,102 @@ def _where(filters: Filter, any_of: Sequence[Filter] = ()) -> dict[str, Any]:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def upsert(items: Sequence[VectorItem]) -> None:
-    """Insert or replace items by id."""
-    with _collection() as collection:
-        for start in range(0, len(items), _UPSERT_BATCH):
-            batch = items[start : start + _UPSERT_BATCH]
-            collection.upsert(
-                ids=[i.id for i in batch],
-                embeddings=[list(i.embedding) for i in batch],
-                documents=[i.text for i in batch],
-                metadatas=[i.metadata for i in batch],
+class Collection:
+    """One named collection of vectors (created on first use, cosine space, no embedding function)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Collection({self.name!r})"
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[Any]:
+        client = _connected()
+        with _errors():
+            # No embedding function: we always pass vectors (Chroma's default would download a model).
+            yield client.get_or_create_collection(
+                name=self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
             )
 
+    def upsert(self, items: Sequence[VectorItem]) -> None:
+        """Insert or replace items by id."""
+        with self._open() as collection:
+            for start in range(0, len(items), _UPSERT_BATCH):
+                batch = items[start : start + _UPSERT_BATCH]
+                collection.upsert(
+                    ids=[i.id for i in batch],
+                    embeddings=[list(i.embedding) for i in batch],
+                    documents=[i.text for i in batch],
+                    metadatas=[i.metadata for i in batch],
+                )
 
-def query(embedding: Sequence[float], *, k: int, where: Filter, any_of: Sequence[Filter] = ()) -> list[Hit]:
-    """Return the k nearest items matching where (and one of any_of, if given), nearest first."""
-    with _collection() as collection:
-        result = collection.query(
-            query_embeddings=[list(embedding)],
-            n_results=k,
-            where=_where(where, any_of),
-            include=["documents", "metadatas", "distances"],
+    def query(self, embedding: Sequence[float], *, k: int, where: Filter, any_of: Sequence[Filter] = ()) -> list[Hit]:
+        """The k nearest items matching where (and one of any_of, if given), nearest first."""
+        with self._open() as collection:
+            result = collection.query(
+                query_embeddings=[list(embedding)],
+                n_results=k,
+                where=_where(where, any_of),
+                include=["documents", "metadatas", "distances"],
+            )
+        found = zip(
+            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
         )
-    found = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True)
-    return [Hit(id=i, score=1.0 - float(d), text=t or "", metadata=dict(m or {})) for i, t, m, d in found]
+        return [Hit(id=i, score=1.0 - float(d), text=t or "", metadata=dict(m or {})) for i, t, m, d in found]
+
+    def delete(self, *, where: Filter) -> None:
+        """Remove every item whose metadata matches where."""
+        with self._open() as collection:
+            collection.delete(where=_where(where))
+
+    def delete_ids(self, item_ids: Sequence[str]) -> None:
+        """Remove items by id."""
+        if item_ids:
+            with self._open() as collection:
+                collection.delete(ids=list(item_ids))
+
+    def stored_ids(self, *, where: Filter | None = None) -> set[str]:
+        """The ids stored, optionally only those matching where."""
+        with self._open() as collection:
+            return set(collection.get(where=_where(where) if where else None, include=[])["ids"])
+
+    def iter_metadata(self, *, page_size: int = 1000) -> Iterator[tuple[str, Metadata]]:
+        """Every stored (id, metadata), a page at a time."""
+        offset = 0
+        while True:
+            with self._open() as collection:
+                page = collection.get(include=["metadatas"], limit=page_size, offset=offset)
+            ids = page["ids"]
+            yield from zip(ids, (dict(m or {}) for m in page["metadatas"]), strict=True)
+            if len(ids) < page_size:
+                return
+            offset += page_size
+
+    def count(self) -> int:
+        """How many items the collection holds."""
+        with self._open() as collection:
+            return int(collection.count())
+
+    def drop(self) -> None:
+        """Delete the whole collection (it is created empty again on next use)."""
+        client = _connected()
+        with _errors(), contextlib.suppress(chromadb.errors.NotFoundError):
+            client.delete_collection(self.name)
+
+    def get_meta(self, key: str) -> str | None:
+        """A value stored with the collection itself (e.g. the embedding fingerprint)."""
+        with self._open() as collection:
+            value = (collection.metadata or {}).get(key)
+        return str(value) if value else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a value with the collection itself."""
+        with self._open() as collection:
+            metadata = {k: v for k, v in (collection.metadata or {}).items() if not k.startswith("hnsw:")}
+            collection.modify(metadata={**metadata, key: value})
 
 
-def delete(*, where: Metadata) -> None:
-    """Remove every item whose metadata matches where."""
-    with _collection() as collection:
-        collection.delete(where=_where(where))
-
-
-def delete_ids(item_ids: Sequence[str]) -> None:
-    """Remove items by id."""
-    with _collection() as collection:
-        collection.delete(ids=list(item_ids))
-
-
-def stored_ids(*, where: Metadata | None = None) -> set[str]:
-    """The ids stored, optionally only those matching where."""
-    with _collection() as collection:
-        return set(collection.get(where=_where(where) if where else None, include=[])["ids"])
-
-
-def iter_metadata(*, page_size: int = 1000) -> Iterator[tuple[str, Metadata]]:
-    """Every stored (id, metadata), a page at a time (for reconciling the index with the database)."""
-    offset = 0
-    while True:
-        with _collection() as collection:
-            page = collection.get(include=["metadatas"], limit=page_size, offset=offset)
-        ids = page["ids"]
-        yield from zip(ids, (dict(m or {}) for m in page["metadatas"]), strict=True)
-        if len(ids) < page_size:
-            return
-        offset += page_size
-
-
-def count() -> int:
-    """How many items the index holds."""
-    with _collection() as collection:
-        return int(collection.count())
-
-
-def reset() -> None:
-    """Drop the whole collection, to rebuild the index from the database."""
-    with contextlib.suppress(chromadb.errors.NotFoundError):
-        _client().delete_collection(settings.CHROMA_COLLECTION)
-
-
-_FINGERPRINT_KEY = "embedding_fingerprint"
-
-
-def get_fingerprint() -> str | None:
-    """The embedding fingerprint stored with the collection (JSON text), if any."""
-    with _collection() as collection:
-        value = (collection.metadata or {}).get(_FINGERPRINT_KEY)
-    return str(value) if value else None
-
-
-def set_fingerprint(value: str) -> None:
-    """Store the embedding fingerprint with the collection."""
-    with _collection() as collection:
-        metadata = {k: v for k, v in (collection.metadata or {}).items() if not k.startswith("hnsw:")}
-        collection.modify(metadata={**metadata, _FINGERPRINT_KEY: value})
+def collection(name: str) -> Collection:
+    """The collection called name."""
+    return Collection(name)

@@ -1,4 +1,11 @@
-"""Shared fixtures: personas, the real Chroma server, the real Celery worker process, files."""
+"""Shared fixtures: personas, the real Chroma server, the real Celery worker process, files; the test tiers.
+
+Tiers (markers): a test is `stack` when it needs the Chroma server (and maybe the worker), `vllm` when it
+needs the vLLM CPU servers, `browser` when it drives Chromium; the rest is the fast tier. A test joins a
+tier by marking itself or by using the fixture (chroma_server, worker, vllm_servers), and the tiers run
+fast first. Outside the stack tier Chroma's address leads nowhere, so a test that reaches the index
+without asking for it fails at once instead of silently paying for a server.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +21,62 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
 from pytest_django.fixtures import Settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from rag_app.index import fingerprint
+from rag_app.index import service as index
+from rag_app.providers import breaker, config
+from rag_app.vectorstore import Collection
 from tests.doubles.ollama import OllamaDouble
 from tests.processes import ROOT, free_port, stop, wait_for_line, wait_http
 
 VENV_BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(scope="session", autouse=True)
+TIERS = ("stack", "vllm", "browser")
+_TIER_FIXTURES = {"chroma_server": "stack", "celery_worker_process": "stack", "vllm_servers": "vllm"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with the tiers its fixtures imply, then run the fast tier first, the browser last."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        for fixture, tier in _TIER_FIXTURES.items():
+            if fixture in fixtures and not item.get_closest_marker(tier):
+                item.add_marker(tier)
+        if "tests/browser/" in item.nodeid and not item.get_closest_marker("browser"):
+            item.add_marker("browser")
+
+    def rank(item: pytest.Item) -> int:
+        marked = [i for i, tier in enumerate(TIERS, start=1) if item.get_closest_marker(tier)]
+        return max(marked, default=0)
+
+    items.sort(key=rank)  # stable: file order within a tier
+
+
+@pytest.fixture(autouse=True)
+def _fresh_provider_state() -> Iterator[None]:
+    """Every test starts with closed circuit breakers, no cached provider configuration, no fingerprint check."""
+    breaker.reset_all()
+    config.invalidate()
+    fingerprint.forget()
+    yield
+    breaker.reset_all()
+    config.invalidate()
+    fingerprint.forget()
+
+
+@pytest.fixture(autouse=True)
+def _stack_tier_has_chroma(request: pytest.FixtureRequest) -> None:
+    """A test marked `stack` (or vllm, or browser: they run on the whole stack) gets the Chroma server."""
+    if any(request.node.get_closest_marker(tier) for tier in TIERS):
+        request.getfixturevalue("chroma_server")
+
+
+@pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Chroma server (the one the chromadb wheel ships), shared by tests and the worker."""
     path = tmp_path_factory.mktemp("chroma")
@@ -112,6 +164,26 @@ def bob(db: None) -> User:
     return User.objects.create_user("bob", password="bob-pass-123")
 
 
+@pytest.fixture
+def staff(db: None) -> User:
+    """Olga, the operator: staff and superuser (the admin console, provider details, every token)."""
+    return User.objects.create_user("olga", password="olga-pass-123", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def alice_client(client: Client, alice: User) -> Client:
+    """The browser-side test client, logged in as alice."""
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def staff_client(client: Client, staff: User) -> Client:
+    """The browser-side test client, logged in as the operator."""
+    client.force_login(staff)
+    return client
+
+
 def _api_for(user: User) -> APIClient:
     client = APIClient()
     token, _ = Token.objects.get_or_create(user=user)
@@ -127,6 +199,11 @@ def alice_api(alice: User) -> APIClient:
 @pytest.fixture
 def bob_api(bob: User) -> APIClient:
     return _api_for(bob)
+
+
+@pytest.fixture
+def staff_api(staff: User) -> APIClient:
+    return _api_for(staff)
 
 
 @pytest.fixture
@@ -155,14 +232,12 @@ def vllm_servers() -> None:
 
 
 @pytest.fixture
-def own_collection(settings: Settings) -> Iterator[None]:
-    """A Chroma collection of this test's own: other tests leave vectors whose rows were rolled back."""
-    from rag_app import vectorstore
-
+def own_collection(settings: Settings, chroma_server: str) -> Iterator[Collection]:
+    """A live collection of this test's own (other tests leave vectors whose rows were rolled back)."""
     settings.CHROMA_COLLECTION = f"own-{uuid.uuid4().hex[:12]}"
-    vectorstore.reset()
-    yield
-    vectorstore.reset()
+    collection = index.live()
+    yield collection
+    collection.drop()
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ os.environ.setdefault("CELERY_QUEUE", f"rag-test-{os.getpid()}")
 os.environ.setdefault("CELERY_QA_QUEUE", f"rag-qa-test-{os.getpid()}")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret")
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="rag-test-"))
+# Nothing listens here: only the stack tier's Chroma server (tests/conftest.py) makes the index reachable.
+os.environ.setdefault("CHROMA_URL", "http://127.0.0.1:9")
 
 from rag_app.settings import *  # noqa: F403
 

@@ -8,6 +8,7 @@ vector space and rolling back needs no re-index.
 
 import pytest
 
+from rag_app.index import service as index
 from rag_app.providers import config
 from rag_app.providers.local import EMBED_ENDPOINT, LocalEmbedder
 from rag_app.providers.models import ProviderSetting
@@ -38,9 +39,7 @@ def ollama(ollama_double, settings):
     settings.OLLAMA_EMBED_MODEL = "all-minilm"
     settings.CHROMA_COLLECTION = "migration"
     yield ollama_double
-    from rag_app import vectorstore
-
-    vectorstore.reset()
+    index.live().drop()
 
 
 def use_provider(settings, kind):

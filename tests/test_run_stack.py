@@ -22,7 +22,7 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture
-def stack(tmp_path):
+def embedded_stack(tmp_path):
     web_port, chroma_port = free_port(), free_port()
     env = {
         k: v
@@ -69,8 +69,9 @@ def stack(tmp_path):
     assert "transport:   filesystem://" in log.read_text()
 
 
-def test_upload_is_ingested_by_the_worker_and_answered_on_embedded_defaults(stack):
-    base, env = stack
+@pytest.mark.stack
+def test_upload_is_ingested_by_the_worker_and_answered_on_embedded_defaults(embedded_stack):
+    base, env = embedded_stack
     assert (Path(env["DATA_DIR"]) / "db.sqlite3").exists()  # SQLite, not the test PostgreSQL
     with httpx.Client(base_url=base, timeout=120) as http:
         token = http.post("/api/auth/token/", data={"username": "carol", "password": "carol-pass-1"}).json()["token"]

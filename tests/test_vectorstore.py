@@ -3,17 +3,17 @@
 import pytest
 
 from rag_app import vectorstore
-from rag_app.providers.base import ProviderError
+from rag_app.errors import ServiceError
 
 
 @pytest.fixture(params=["server", "embedded"])
 def store(request, settings, tmp_path, chroma_server):
-    settings.CHROMA_COLLECTION = f"test-{request.node.name}".replace("[", "-").replace("]", "")
     if request.param == "embedded":
         settings.CHROMA_URL = ""
         settings.CHROMA_PATH = tmp_path / "chroma"
-    yield vectorstore
-    vectorstore.reset()
+    collection = vectorstore.collection(f"test-{request.node.name}".replace("[", "-").replace("]", ""))
+    yield collection
+    collection.drop()
 
 
 def item(i, owner, vector):
@@ -44,8 +44,21 @@ def test_upsert_replaces_and_delete_removes(store):
     assert store.stored_ids() == set()
 
 
+def test_collections_are_separate_and_keep_their_own_metadata(store):
+    other = vectorstore.collection(store.name + "-other")
+    try:
+        store.upsert([item(1, 1, [1.0, 0.0])])
+        other.set_meta("embedding_fingerprint", "other")
+        assert other.count() == 0
+        assert store.get_meta("embedding_fingerprint") is None
+        assert other.get_meta("embedding_fingerprint") == "other"
+    finally:
+        other.drop()
+
+
 def test_unreachable_server_is_a_transient_error(settings):
     settings.CHROMA_URL = "http://127.0.0.1:9"
-    with pytest.raises(ProviderError) as caught:
-        vectorstore.count()
+    with pytest.raises(ServiceError) as caught:
+        vectorstore.collection("any").count()
     assert caught.value.permanent is False
+    assert caught.value.provider == "chroma"

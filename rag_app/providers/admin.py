@@ -10,7 +10,8 @@ from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from rag_app.providers.base import Health
+from rag_app.providers import kinds
+from rag_app.providers.base import ROLES, Health
 from rag_app.providers.config import setting_endpoint
 from rag_app.providers.health import check
 from rag_app.providers.models import ProviderCall, ProviderHealth, ProviderSetting, Slot
@@ -52,8 +53,9 @@ class ProviderSettingForm(forms.ModelForm[ProviderSetting]):
             raise forms.ValidationError(
                 "Embeddings never fail over: another model's vectors would not be comparable with the index."
             )
-        if kind == "local" and role == "vision":
-            raise forms.ValidationError("The local provider has no vision model; choose vllm or ollama.")
+        if kind in kinds.KINDS and role in ROLES and role not in kinds.KINDS[kind].classes:
+            able = ", ".join(kinds.serving(role))
+            raise forms.ValidationError(f"The {kind} provider cannot serve the {role} role; choose {able}.")
         base_url = data.get("base_url") or ""
         if base_url and not base_url.startswith(("http://", "https://")):
             self.add_error("base_url", "Start the URL with http:// or https://")

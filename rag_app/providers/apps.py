@@ -14,16 +14,14 @@ class ProvidersConfig(AppConfig):
         from django.core.signals import setting_changed
         from django.db.models.signals import post_delete, post_save
 
-        from rag_app.providers import config, fingerprint
+        from rag_app.providers import config
         from rag_app.providers.models import ProviderSetting
 
-        def provider_setting_changed(**_: object) -> None:
+        config.check_environment()
+
+        def changed(**_: object) -> None:  # an admin row saved or deleted; override_settings in tests
             config.invalidate()
 
-        def django_setting_changed(**_: object) -> None:  # override_settings, in tests and scripts
-            config.invalidate()
-            fingerprint.forget()
-
-        post_save.connect(provider_setting_changed, sender=ProviderSetting, weak=False)
-        post_delete.connect(provider_setting_changed, sender=ProviderSetting, weak=False)
-        setting_changed.connect(django_setting_changed, weak=False)
+        post_save.connect(changed, sender=ProviderSetting, weak=False)
+        post_delete.connect(changed, sender=ProviderSetting, weak=False)
+        setting_changed.connect(changed, weak=False)

@@ -3,30 +3,25 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import Any, Literal
+
+from rag_app.errors import ServiceError
 
 Role = Literal["chat", "embeddings", "vision"]
 ROLES: tuple[Role, ...] = ("chat", "embeddings", "vision")
-Kind = Literal["local", "vllm", "ollama"]
-KINDS: tuple[Kind, ...] = ("local", "vllm", "ollama")
 
 
-class ProviderError(Exception):
+class ProviderError(ServiceError):
     """A provider call failed; `permanent` says whether retrying the same call can help."""
-
-    def __init__(self, message: str, *, permanent: bool, provider: str = "") -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.provider = provider
 
 
 @dataclass(frozen=True)
 class Endpoint:
     """Where and how to reach one model: enough to build a client and to check its health."""
 
-    kind: Kind
+    kind: str  # a registered provider kind (providers/kinds.py)
     model: str
     base_url: str = ""
     api_key: str = field(default="", repr=False)
@@ -64,6 +59,16 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Prompt:
+    """A named, versioned pair of templates (system and user); whatever used one records which."""
+
+    name: str
+    version: int
+    system: str
+    user: str
+
+
+@dataclass(frozen=True)
 class Usage:
     """Token counts the model reported (or counted) for one call."""
 
@@ -91,14 +96,21 @@ class ChatResult:
     usage: Usage = field(default_factory=Usage)
 
 
-class ChatModel(abc.ABC):
-    """Generates text from chat messages."""
-
-    kind: ClassVar[str]
+class _Model:
+    """What every model object has: its endpoint, and the kind and model name taken from it."""
 
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
         self.model = endpoint.model
+
+    @property
+    def kind(self) -> str:
+        """The provider kind serving this model, e.g. 'vllm'."""
+        return self.endpoint.kind
+
+
+class ChatModel(_Model, abc.ABC):
+    """Generates text from chat messages."""
 
     @abc.abstractmethod
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
@@ -116,15 +128,13 @@ class ChatModel(abc.ABC):
         result.text = "".join(parts).strip()
         return result
 
+    def context_length(self) -> int | None:
+        """The model's context window in tokens, or None when the server does not say."""
+        return None
 
-class Embedder(abc.ABC):
+
+class Embedder(_Model, abc.ABC):
     """Turns texts into vectors of one fixed dimension."""
-
-    kind: ClassVar[str]
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self.endpoint = endpoint
-        self.model = endpoint.model
 
     @abc.abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
@@ -156,15 +166,20 @@ class Embedder(abc.ABC):
         return self.embed_batch([text])[0]
 
 
-class VisionModel(abc.ABC):
+class VisionModel(_Model, abc.ABC):
     """Describes an image in words."""
-
-    kind: ClassVar[str]
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self.endpoint = endpoint
-        self.model = endpoint.model
 
     @abc.abstractmethod
     def describe(self, image: bytes, *, mime_type: str, prompt: str, max_tokens: int) -> ChatResult:
         """Return a description of the image, guided by prompt."""
+
+
+@dataclass(frozen=True)
+class ProviderKind:
+    """One kind of provider, declared once by its adapter module and listed in providers/kinds.py."""
+
+    name: str  # what LLM_PROVIDER and the admin call it, e.g. "vllm"
+    classes: Mapping[Role, type[Any]]  # the model class serving each role it can serve
+    endpoint: Callable[[Role], Endpoint]  # its endpoint for a role, from the environment (settings)
+    check: Callable[[Endpoint, Role], Health]  # a connection test
+    advice: Callable[[Endpoint], str]  # what an operator does when it is down

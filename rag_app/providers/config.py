@@ -7,9 +7,10 @@ import time
 from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
-from rag_app.providers.base import KINDS, ROLES, Endpoint, Role
-from rag_app.providers.local import CHAT_ENDPOINT, EMBED_ENDPOINT
+from rag_app.providers.base import ROLES, Endpoint, Role
+from rag_app.providers.kinds import KINDS, env_endpoint
 from rag_app.providers.models import ProviderSetting, Slot
 
 
@@ -26,39 +27,25 @@ _lock = threading.Lock()
 _cache: dict[Role, tuple[float, RoleConfig]] = {}
 
 
-def env_endpoint(kind: str, role: Role) -> Endpoint | None:
-    """The environment's endpoint for a provider kind in a role (None where the kind cannot serve it)."""
-    s = settings
-    if kind == "local":
-        return {"chat": CHAT_ENDPOINT, "embeddings": EMBED_ENDPOINT}.get(role)
-    if kind == "vllm":
-        url, model = {
-            "chat": (s.VLLM_URL, s.VLLM_CHAT_MODEL),
-            "embeddings": (s.VLLM_EMBED_URL, s.VLLM_EMBED_MODEL),
-            "vision": (s.VLLM_VISION_URL, s.VLLM_VISION_MODEL),
-        }[role]
-        return Endpoint(
-            kind="vllm",
-            model=model,
-            base_url=url,
-            api_key=s.VLLM_API_KEY,
-            timeout=s.PROVIDER_TIMEOUT,
-            max_in_flight=s.VLLM_MAX_IN_FLIGHT,
-            batch_size=s.EMBED_BATCH_SIZE,
-        )
-    if kind == "ollama":
-        models = {"chat": s.OLLAMA_CHAT_MODEL, "embeddings": s.OLLAMA_EMBED_MODEL, "vision": s.OLLAMA_VISION_MODEL}
-        return Endpoint(
-            kind="ollama",
-            model=models[role],
-            base_url=s.OLLAMA_URL,
-            timeout=s.PROVIDER_TIMEOUT,
-            max_in_flight=s.OLLAMA_MAX_IN_FLIGHT,
-            batch_size=s.EMBED_BATCH_SIZE,
-            num_ctx=s.OLLAMA_NUM_CTX,
-            keep_alive=s.OLLAMA_KEEP_ALIVE,
-        )
-    return None
+# The environment's choice of kind per role; "none" leaves a slot empty (never the primary chat/embeddings).
+_ENV_CHOICES: dict[str, tuple[tuple[Role, ...], bool]] = {
+    "LLM_PROVIDER": (("chat", "embeddings"), False),
+    "LLM_FALLBACK_PROVIDER": (("chat",), True),
+    "VISION_PROVIDER": (("vision",), True),
+    "VISION_FALLBACK_PROVIDER": (("vision",), True),
+}
+
+
+def check_environment() -> None:
+    """Refuse, at start-up, a provider variable naming no kind or a kind that cannot serve its role."""
+    for name, (roles, may_be_none) in _ENV_CHOICES.items():
+        value = getattr(settings, name)
+        if may_be_none and value == "none":
+            continue
+        fitting = [k for k, kind in KINDS.items() if all(r in kind.classes for r in roles)]
+        if value not in fitting:
+            expected = ", ".join([*fitting, *(["none"] if may_be_none else [])])
+            raise ImproperlyConfigured(f"Environment variable {name}={value!r} is invalid: expected one of {expected}.")
 
 
 def _env_kinds(role: Role) -> tuple[str, str]:

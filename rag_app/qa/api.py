@@ -12,10 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from notes.api import NoteOutputSerializer
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
 from rag_app.pagination import paginated_response
-from rag_app.qa import selectors, services, sse
+from rag_app.qa import save_note, selectors, services, sse
 from rag_app.qa.models import Answer, Conversation
 
 
@@ -221,3 +222,18 @@ class ConversationDetailApi(APIView):
     def delete(self, request: Request, conversation_id: int) -> Response:
         services.conversation_delete(conversation=self._conversation(request, conversation_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AnswerSaveNoteApi(APIView):
+    """POST {"answer_id"} saves one of the caller's answers as a note, its sources kept as links (201)."""
+
+    class InputSerializer(serializers.Serializer[None]):
+        answer_id = serializers.IntegerField()
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        owner = current_user(request)
+        answer = get_object_or_404(selectors.answer_list(owner=owner), pk=data.validated_data["answer_id"])
+        note = save_note.answer_save_as_note(owner=owner, answer=answer)
+        return Response(NoteOutputSerializer(note).data, status=status.HTTP_201_CREATED)

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 
 from documents.models import Chunk, Document
 from notes.models import NoteChunk
+from rag_app.index.items import ItemKey, Source
 
 _WORD = re.compile(r"[^\W_]+")
 _MAX_TERMS = 32
@@ -30,7 +31,7 @@ _STOPWORDS_TEXT = (
 )
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
-Key = tuple[str, int, int]  # ("document", document_id, index) or ("note", note_id, index)
+Key = ItemKey
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def _postgres(
     vector = SearchVector("text", config="english")
     query = functools.reduce(operator.or_, (SearchQuery(w, config="english") for w in words))
     hits: list[KeywordHit] = []
-    sources: tuple[tuple[str, QuerySet[Chunk] | QuerySet[NoteChunk], str], ...] = (
+    sources: tuple[tuple[Source, QuerySet[Chunk] | QuerySet[NoteChunk], str], ...] = (
         ("document", _chunks(owner, document_ids), "document_id"),
         ("note", _note_chunks(owner, note_ids), "note_id"),
     )
@@ -106,7 +107,7 @@ def _postgres(
             .values_list(parent, "index", "rank", "text")[:limit]
         )
         hits.extend(
-            KeywordHit((kind, parent_id, index), float(rank), coverage(words, text))
+            KeywordHit(ItemKey(kind, parent_id, index), float(rank), coverage(words, text))
             for parent_id, index, rank, text in ranked
         )
     return hits
@@ -118,13 +119,13 @@ def _bm25(
     """Okapi BM25 over the passages containing any of the words (SQLite has no ranked full-text search)."""
     any_word = functools.reduce(operator.or_, (Q(text__icontains=w) for w in words))
     texts: list[tuple[Key, str]] = [
-        (("document", d, i), t)
+        (ItemKey("document", d, i), t)
         for d, i, t in _chunks(owner, document_ids)
         .filter(any_word)
         .values_list("document_id", "index", "text")[:_PYTHON_CANDIDATES]
     ]
     texts += [
-        (("note", n, i), t)
+        (ItemKey("note", n, i), t)
         for n, i, t in _note_chunks(owner, note_ids)
         .filter(any_word)
         .values_list("note_id", "index", "text")[:_PYTHON_CANDIDATES]

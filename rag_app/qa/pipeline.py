@@ -12,13 +12,11 @@ from dataclasses import replace
 from django.conf import settings
 from django.utils import timezone
 
-from notes.rendering import render_markdown
 from rag_app import db
-from rag_app.errors import ApplicationError
+from rag_app.errors import ApplicationError, ServiceError
+from rag_app.markdown import render_markdown
 from rag_app.providers import registry
-from rag_app.providers.base import ProviderError
-from rag_app.providers.config import role_config
-from rag_app.providers.health import DEFAULT_CONTEXT, context_length
+from rag_app.providers.base import Prompt
 from rag_app.qa import budget, citations, prompts, stream
 from rag_app.qa.models import Answer
 from rag_app.qa.retrieval import Retrieval, Scope, Source, retrieve
@@ -62,7 +60,7 @@ def answer_generate(*, answer_id: int) -> Answer:
     Answer.objects.filter(pk=answer.pk).update(status=Answer.Status.STREAMING)
     try:
         _generate(answer, publisher)
-    except (ProviderError, ApplicationError) as exc:
+    except (ServiceError, ApplicationError) as exc:
         answer.status = Answer.Status.FAILED
         answer.error = f"The answer could not be generated: {exc}"
         code = getattr(exc, "code", "provider_unavailable")
@@ -128,13 +126,11 @@ def _generate(answer: Answer, publisher: stream.Publisher) -> None:
     publisher.send("citations", {"citations": answer.citations, "text": answer.text, "html": html})
 
 
-def _fit(answer: Answer, retrieval: Retrieval, prompt: prompts.Prompt) -> list[Source]:
+def _fit(answer: Answer, retrieval: Retrieval, prompt: Prompt) -> list[Source]:
     """The sources that fit the chat model's context (renumbered 1..n); the rest marked dropped."""
     if not retrieval.sources:
         return []
-    config = role_config("chat")
-    windows = [context_length(e) for e in (config.primary, config.fallback) if e is not None]
-    answer.context_tokens = min(windows) if windows else DEFAULT_CONTEXT
+    answer.context_tokens = registry.chat_model().context_length() or registry.DEFAULT_CONTEXT
     packing = budget.pack(
         retrieval.sources,
         context=answer.context_tokens,

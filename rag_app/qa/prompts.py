@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rag_app.providers.base import Message
+from rag_app.providers.base import Message, Prompt
 
 if TYPE_CHECKING:
     from rag_app.qa.retrieval import Source
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """A system template and a user template."""
-
-    name: str
-    version: int
-    system: str
-    user: str
 
 
 # The instructions come first and never change, so vLLM's prefix cache reuses them across questions.

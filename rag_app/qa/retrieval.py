@@ -16,8 +16,7 @@ from django.urls import reverse
 from documents import selectors
 from notes import selectors as note_selectors
 from notes.models import Note
-from rag_app import vectorstore
-from rag_app.providers import registry
+from rag_app.index import service as index
 from rag_app.qa import keyword
 from rag_app.qa.keyword import Key
 
@@ -106,27 +105,15 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
     the question's words (an exact name or code), so an off-topic question gets no sources (and the
     answer says so) instead of the nearest noise or a passage sharing one common word.
     """
-    embedder = registry.embedder()
+    embedder = index.embedder()
     depth = max(k * 4, 20)
     document_ids, note_ids = _scope_ids(owner, scope)
     candidates: dict[Key, Candidate] = {}
-
-    # Chroma refuses an empty "$in": a scope with no documents (or no notes) simply leaves that side out.
-    any_of: list[vectorstore.Filter] = []
-    if document_ids:
-        any_of.append({"document_id": document_ids})
-    if note_ids:
-        any_of.append({"note_id": note_ids})
-    nothing_in_scope = not scope.everything and not any_of
-    hits = (
-        []
-        if nothing_in_scope
-        else vectorstore.query(embedder.embed_one(question), k=depth, where={"owner_id": owner.pk}, any_of=any_of)
+    hits = index.search(
+        embedder.embed_one(question), owner_id=owner.pk, k=depth, document_ids=document_ids, note_ids=note_ids
     )
-    for rank, hit in enumerate(hits, start=1):
-        kind, parent = ("note", "note_id") if "note_id" in hit.metadata else ("document", "document_id")
-        key = (kind, int(hit.metadata[parent]), int(hit.metadata["index"]))
-        candidates[key] = Candidate(key, vector_rank=rank, vector_score=round(hit.score, 4))
+    for rank, (key, score) in enumerate(hits, start=1):
+        candidates[key] = Candidate(key, vector_rank=rank, vector_score=round(score, 4))
     keyword_hits = keyword.search(
         owner=owner, question=question, limit=depth, document_ids=document_ids, note_ids=note_ids
     )

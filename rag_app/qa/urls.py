@@ -11,4 +11,5 @@ urlpatterns = [
     path("c/<int:conversation_id>/rename/", views.conversation_rename_view, name="rename"),
     path("c/<int:conversation_id>/delete/", views.conversation_delete_view, name="delete"),
     path("answers/<int:answer_id>/", views.answer_view, name="answer"),
+    path("answers/<int:answer_id>/save-note/", views.answer_save_note_view, name="save-note"),
 ]

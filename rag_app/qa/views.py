@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from notes.rendering import render_markdown
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
-from rag_app.qa import selectors, services
+from rag_app.markdown import render_markdown
+from rag_app.qa import save_note, selectors, services
 from rag_app.qa.models import Answer, Conversation
 
 _BUSY = (Answer.Status.PENDING, Answer.Status.STREAMING)
@@ -89,3 +89,14 @@ def answer_view(request: HttpRequest, answer_id: int) -> HttpResponse:
     """An answer's place in its conversation."""
     answer = get_object_or_404(selectors.answer_list(owner=current_user(request)), pk=answer_id)
     return redirect(f"{reverse('qa:conversation', args=[answer.conversation_id])}#answer-{answer.pk}")
+
+
+@login_required
+@require_POST
+def answer_save_note_view(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """Save one of the user's answers as a note and open it."""
+    owner = current_user(request)
+    answer = get_object_or_404(selectors.answer_list(owner=owner), pk=answer_id)
+    note = save_note.answer_save_as_note(owner=owner, answer=answer)
+    messages.success(request, "Answer saved as a note, with its sources as links.")
+    return redirect("notes:detail", note_id=note.pk)

@@ -22,7 +22,7 @@ from tests import files
 from tests.browser.conftest import SLOW_MS, drop_files, log_in
 from tests.documents import samples
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stack]
 
 CAPTION = "A paper receipt lying on a wooden table."
 

@@ -55,7 +55,7 @@ def test_login_refuses_a_wrong_password_and_logout_locks_the_pages(new_page, sho
         expect(page.get_by_role("heading", name="Log in")).to_be_visible()
 
 
-@pytest.mark.worker
+@pytest.mark.stack
 def test_upload_shows_a_result_per_file_with_the_reason_for_each_refusal(worker, new_page, shot, alice):
     page = new_page(user=alice)
     page.goto("/documents/")
@@ -118,7 +118,7 @@ def test_search_and_status_filter(new_page, shot, alice):
     expect(page.get_by_text("No documents match.")).to_be_visible()
 
 
-@pytest.mark.worker
+@pytest.mark.stack
 def test_upload_and_delete_work_without_javascript_and_delete_asks_first(worker, new_page, shot, alice):
     page = new_page(user=alice, javascript=False)
     page.goto("/documents/")
@@ -143,7 +143,7 @@ def test_upload_and_delete_work_without_javascript_and_delete_asks_first(worker,
     assert not Document.objects.filter(pk=document.pk).exists()
 
 
-@pytest.mark.worker
+@pytest.mark.stack
 def test_note_markdown_is_sanitised_on_the_page_and_in_the_live_preview(worker, new_page, shot, alice):
     note = note_services.note_create(owner=alice, title=XSS, body=f"# Plan\n\n**bold** {XSS} [x](javascript:alert(1))")
     page = new_page(user=alice)
@@ -165,7 +165,7 @@ def test_note_markdown_is_sanitised_on_the_page_and_in_the_live_preview(worker, 
     # the new_page fixture fails the test if any alert() ran
 
 
-@pytest.mark.worker
+@pytest.mark.stack
 def test_note_action_progress_updates_in_place(worker, new_page, shot, alice):
     note = note_services.note_create(
         owner=alice,

@@ -1,16 +1,13 @@
-"""manage.py reconcile_index, import_documents and bench_ingest, against the real database and Chroma."""
+"""manage.py import_documents, against the real database and Chroma."""
 
-from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from documents import services
 from documents.models import Document
-from rag_app import vectorstore
 from tests import files
 from tests.documents import samples
 
@@ -28,41 +25,6 @@ def run(*args):
     out, err = StringIO(), StringIO()
     call_command(*args, stdout=out, stderr=err)
     return out.getvalue() + err.getvalue()
-
-
-def test_reconcile_reports_then_repairs_every_kind_of_disagreement(alice, bob, own_collection):
-    one = ready(alice, "one.txt", "Otters swim.\n\n" + "Kingfishers dive. " * 200)
-    two = ready(alice, "two.txt", "Herons wait.")
-    assert one.chunk_count > 1
-    vectorstore.delete_ids([f"{one.pk}:0"])  # a missing vector
-
-    def vector(item_id, owner_id, document_id):
-        return vectorstore.VectorItem(
-            id=item_id, embedding=[0.1] * 384, text="x", metadata={"owner_id": owner_id, "document_id": document_id}
-        )
-
-    vectorstore.upsert(
-        [
-            vector("999999:0", 1, 999999),  # an orphan
-            vector(f"{two.pk}:7", alice.pk, two.pk),  # stale: no such chunk
-            vector(f"{two.pk}:0", bob.pk, two.pk),  # under the wrong owner
-        ]
-    )
-    stuck = ready(alice, "three.txt", "Swans glide.")
-    Document.objects.filter(pk=stuck.pk).update(status="processing", updated_at=timezone.now() - timedelta(days=1))
-
-    with pytest.raises(CommandError, match="5 disagreements"):
-        run("reconcile_index")
-    report = run("reconcile_index", "--fix")
-    assert "1 vectors belong to no usable document: 999999:0" in report
-    assert f"1 vectors have no chunk in the database: {two.pk}:7" in report
-    assert f"1 ready documents miss 1 vectors: {one.pk}" in report
-    assert f"1 documents have vectors under the wrong owner: {two.pk}" in report
-    assert f"1 documents are stuck queued or processing: {stuck.pk}" in report
-    assert Document.objects.get(pk=stuck.pk).status == "queued"
-
-    assert "The database and the index agree." in run("reconcile_index")
-    assert vectorstore.query([0.1] * 384, k=1, where={"document_id": two.pk})[0].metadata["owner_id"] == alice.pk
 
 
 def test_import_documents_walks_folders_and_skips_what_it_cannot_use(alice, tmp_path, own_collection):
@@ -92,10 +54,3 @@ def test_import_documents_needs_a_known_owner_and_real_paths(alice, tmp_path):
         run("import_documents", str(tmp_path), "--owner", "nobody")
     with pytest.raises(CommandError, match="no such file"):
         run("import_documents", str(tmp_path / "missing"), "--owner", "alice")
-
-
-def test_bench_ingest_prints_the_three_rates(own_collection):
-    out = run("bench_ingest", "--chunks", "8", "--per-chunk-sample", "4")
-    for line in ("one request per chunk", "raw batched embedding", "whole pipeline", "batched / per-chunk"):
-        assert line in out
-    assert not Document.objects.exists()

@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from documents import services
 from documents.models import Document
-from rag_app import vectorstore
+from rag_app.index import service as index
 from tests import files
 from tests.documents import samples
 
@@ -89,18 +89,19 @@ def test_progress_estimates_the_time_left_in_the_stage(alice):
     assert document_progress(document, now=now) == {"stage": "embedding", "done": 120, "total": 480, "eta_seconds": 36}
 
 
+@pytest.mark.stack
 def test_delete_removes_file_rows_and_vectors(alice_api, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         document_id = upload(alice_api, "gone.txt", b"Soon to be deleted.").json()["id"]
     services.document_ingest(document_id=document_id)
     document = Document.objects.get(pk=document_id)
     path = Path(document.file.path)
-    assert vectorstore.stored_ids(where={"document_id": document_id})
+    assert index.live().stored_ids(where={"document_id": document_id})
     with django_capture_on_commit_callbacks(execute=True):
         assert alice_api.delete(f"/api/documents/{document_id}/").status_code == 204
     assert not Document.objects.filter(pk=document_id).exists()
     assert not path.exists()
-    assert vectorstore.stored_ids(where={"document_id": document_id}) == set()
+    assert index.live().stored_ids(where={"document_id": document_id}) == set()
 
 
 def test_others_cannot_delete_or_reingest(alice_api, bob_api):

@@ -11,7 +11,7 @@ import pytest
 from tests.documents import samples
 from tests.documents.test_ingest_service import ingested, make_document
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.stack]
 
 
 @pytest.fixture

@@ -10,12 +10,13 @@ from django.core.files.base import ContentFile
 from documents import ingest, services
 from documents.models import Document
 from rag_app import vectorstore
+from rag_app.index import service as index
 from rag_app.providers import registry
 from rag_app.providers.base import ChatResult, Endpoint, ProviderError, VisionModel
 from tests import files
 from tests.documents import samples
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.stack]
 
 
 def make_document(owner, name, data, kind, mime_type=""):
@@ -67,7 +68,7 @@ def test_pdf_becomes_ready_with_page_numbered_chunks_in_the_index(alice):
     assert document.status == "ready", document.error
     assert document.page_count == 2
     assert [(c.index, c.page) for c in document.chunks.all()] == [(0, 1), (1, 2)]
-    assert vectorstore.stored_ids(where={"document_id": document.pk}) == {f"{document.pk}:0", f"{document.pk}:1"}
+    assert index.live().stored_ids(where={"document_id": document.pk}) == {f"{document.pk}:0", f"{document.pk}:1"}
     assert (document.stage, document.progress_done, document.progress_total) == ("done", 1, 1)
 
 
@@ -79,7 +80,7 @@ def test_every_format_keeps_its_page_or_slide_and_heading(alice):
     document = ingested(make_document(alice, "deck.pptx", deck, "pptx"))
     assert document.page_count == 2
     assert [(c.page, c.heading) for c in document.chunks.all()] == [(1, "Intro"), (2, "Results")]
-    hit = vectorstore.query(registry.embedder().embed_one("revenue growth"), k=1, where={"document_id": document.pk})
+    hit = index.live().query(registry.embedder().embed_one("revenue growth"), k=1, where={"document_id": document.pk})
     assert hit[0].metadata["page"] == 2
     assert hit[0].metadata["heading"] == "Results"
 
@@ -93,7 +94,7 @@ def test_image_gets_ocr_and_caption_chunks_marked_with_their_models(alice, visio
     assert [c.generated_by for c in chunks] == ["tesseract 5.3.0", "ollama:llava:test"]
     assert "Opening hours" in chunks[0].text
     assert chunks[1].text == "A yellow circle on a blue background."
-    stored = vectorstore.query(registry.embedder().embed_one("yellow circle"), k=1, where={"document_id": document.pk})
+    stored = index.live().query(registry.embedder().embed_one("yellow circle"), k=1, where={"document_id": document.pk})
     assert stored[0].metadata["generated_by"] == "ollama:llava:test"
 
 
@@ -127,7 +128,7 @@ def test_image_with_nothing_readable_fails_saying_why(alice, vision):
     assert document.status == "failed"
     assert "OCR found no text" in document.error
     assert "model llava:test not found" in document.error
-    assert vectorstore.stored_ids(where={"document_id": document.pk}) == set()
+    assert index.live().stored_ids(where={"document_id": document.pk}) == set()
 
 
 def test_transient_caption_failure_with_no_text_is_raised_for_a_retry(alice, vision):
@@ -142,12 +143,12 @@ def test_reingest_is_harmless_and_removes_stale_vectors(alice, settings):
     document = make_document(alice, "facts.txt", text.encode(), "text")
     settings.CHUNK_TOKENS, settings.CHUNK_OVERLAP_TOKENS = 40, 5
     services.document_ingest(document_id=document.pk)
-    many = vectorstore.stored_ids(where={"document_id": document.pk})
+    many = index.live().stored_ids(where={"document_id": document.pk})
     services.document_ingest(document_id=document.pk)
-    assert vectorstore.stored_ids(where={"document_id": document.pk}) == many
+    assert index.live().stored_ids(where={"document_id": document.pk}) == many
     settings.CHUNK_TOKENS = 400
     services.document_ingest(document_id=document.pk)
-    fewer = vectorstore.stored_ids(where={"document_id": document.pk})
+    fewer = index.live().stored_ids(where={"document_id": document.pk})
     document.refresh_from_db()
     assert len(fewer) == document.chunk_count == document.chunks.count() < len(many)
 
@@ -156,7 +157,7 @@ def test_corrupt_pdf_fails_with_a_reason_and_indexes_nothing(alice):
     document = ingested(make_document(alice, "broken.pdf", b"%PDF-1.7\n" + b"junk" * 100, "pdf"))
     assert document.status == "failed"
     assert "PDF could not be read" in document.error
-    assert vectorstore.stored_ids(where={"document_id": document.pk}) == set()
+    assert index.live().stored_ids(where={"document_id": document.pk}) == set()
 
 
 def test_pdf_without_text_fails_saying_so(alice):
@@ -172,22 +173,22 @@ def test_failure_on_reingest_leaves_no_chunks_or_vectors(alice):
     document = ingested(document)
     assert document.status == "failed"
     assert document.chunks.count() == 0
-    assert vectorstore.stored_ids(where={"document_id": document.pk}) == set()
+    assert index.live().stored_ids(where={"document_id": document.pk}) == set()
 
 
 def test_deleted_while_ingesting_leaves_nothing_in_the_index(alice, monkeypatch, settings):
     settings.EMBED_BATCH_SIZE = 2
     document = make_document(alice, "long.txt", ("Paragraph of words.\n\n" * 200).encode(), "text")
-    real_upsert = vectorstore.upsert
+    real_upsert = vectorstore.Collection.upsert
 
-    def upsert_then_delete(items):
-        real_upsert(items)
+    def upsert_then_delete(self, items):
+        real_upsert(self, items)
         Document.objects.filter(pk=document.pk).delete()
 
-    monkeypatch.setattr(vectorstore, "upsert", upsert_then_delete)
+    monkeypatch.setattr(vectorstore.Collection, "upsert", upsert_then_delete)
     with pytest.raises(Document.DoesNotExist):
         services.document_ingest(document_id=document.pk)
-    assert vectorstore.stored_ids(where={"document_id": document.pk}) == set()
+    assert index.live().stored_ids(where={"document_id": document.pk}) == set()
 
 
 def test_past_the_time_budget_the_document_fails_instead_of_hanging(alice):
@@ -200,9 +201,9 @@ def test_past_the_time_budget_the_document_fails_instead_of_hanging(alice):
 
 def test_reindex_writes_database_chunks_back_into_the_index(alice):
     document = ingested(make_document(alice, "a.txt", b"Alpha.\n\n" + b"Beta. " * 300, "text"))
-    vectorstore.delete(where={"document_id": document.pk})
+    index.live().delete(where={"document_id": document.pk})
     assert services.document_reindex(document=document) == document.chunk_count
-    assert len(vectorstore.stored_ids(where={"document_id": document.pk})) == document.chunk_count
+    assert len(index.live().stored_ids(where={"document_id": document.pk})) == document.chunk_count
 
 
 def test_progress_goes_through_every_stage_and_counts_embedded_chunks(alice, monkeypatch, settings):

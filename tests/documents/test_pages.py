@@ -18,12 +18,6 @@ def make(owner, name, data=b"some text", **fields):
     return document
 
 
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
 @pytest.mark.parametrize("suffix", ["", "1/", "1/file/", "1/delete/"])
 def test_document_pages_require_login(client, suffix):
     response = client.get(f"/documents/{suffix}")
@@ -87,6 +81,7 @@ def test_file_is_inline_only_for_images_and_never_for_another_user(alice_client,
     assert client.get(f"/documents/{image.pk}/file/").status_code == 404
 
 
+@pytest.mark.stack
 def test_delete_asks_first(alice_client, alice):
     document = make(alice, "a.txt", status="ready")
     confirm = alice_client.get(f"/documents/{document.pk}/delete/")

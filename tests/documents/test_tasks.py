@@ -1,5 +1,7 @@
 """The ingestion task: transient errors retry with backoff, permanent ones fail at once, with a reason."""
 
+import re
+
 import pytest
 from django.core.files.base import ContentFile
 
@@ -7,8 +9,9 @@ from documents import tasks
 from documents.models import Document
 from rag_app import vectorstore
 from rag_app.providers.base import ProviderError
+from rag_app.tasks import backoff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.stack]
 
 
 @pytest.fixture
@@ -21,15 +24,15 @@ def document(alice):
 
 def failing_upsert(monkeypatch, failures, *, permanent):
     calls = []
-    real = vectorstore.upsert
+    real = vectorstore.Collection.upsert
 
-    def upsert(items):
+    def upsert(self, items):
         calls.append(len(items))
         if len(calls) <= failures:
             raise ProviderError("Chroma said no", permanent=permanent, provider="chroma")
-        real(items)
+        real(self, items)
 
-    monkeypatch.setattr(vectorstore, "upsert", upsert)
+    monkeypatch.setattr(vectorstore.Collection, "upsert", upsert)
     return calls
 
 
@@ -61,10 +64,25 @@ def test_after_the_last_retry_the_document_fails_saying_so(document, monkeypatch
     assert len(calls) == 3
 
 
-def test_backoff_grows_and_is_capped():
-    assert 5 <= tasks.backoff(0) <= 10
-    assert 40 <= tasks.backoff(3) <= 45
-    assert 300 <= tasks.backoff(20) <= 305
+def test_backoff_grows_is_capped_and_jittered():
+    first = [backoff(0) for _ in range(200)]
+    fourth = [backoff(3) for _ in range(200)]
+    late = [backoff(20) for _ in range(200)]
+    assert all(0 <= s <= 5 for s in first)
+    assert all(0 <= s <= 40 for s in fourth)
+    assert max(fourth) > 20  # it grows: 5 s doubled three times
+    assert all(0 <= s <= 300 for s in late)  # capped at five minutes
+    assert max(late) > 150
+    assert len(set(late)) > 20  # full jitter: failures that happened together do not retry together
+
+
+def test_retry_notes_say_when_and_why(document, monkeypatch, settings):
+    settings.INGEST_RETRIES = 1
+    failing_upsert(monkeypatch, 99, permanent=False)
+    tasks.document_ingest_task.apply(args=(document.pk,))
+    document.refresh_from_db()
+    assert document.status == "failed"
+    assert re.fullmatch(r"Retry 1 of 1 in \d+ s: Chroma said no", document.warnings), document.warnings
 
 
 def test_task_is_idempotent_and_late_acknowledged():

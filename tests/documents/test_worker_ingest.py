@@ -6,11 +6,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from documents.models import Chunk
-from rag_app import vectorstore
+from rag_app.index import service as index
 from tests import files
 from tests.documents import samples
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stack]
 
 
 def upload(client, name, data):
@@ -83,7 +83,7 @@ def test_bad_files_fail_with_a_reason_and_leave_nothing_in_the_index(worker, ali
         assert body["status"] == "failed", what
         assert reason in body["error"], (what, body["error"])
         assert body["chunk_count"] == 0
-        assert vectorstore.stored_ids(where={"document_id": document_id}) == set(), what
+        assert index.live().stored_ids(where={"document_id": document_id}) == set(), what
         assert not Chunk.objects.filter(document_id=document_id).exists()
     assert wait_for_status(alice_api, scripted)["status"] == "ready"
     assert all("stealCookies" not in c[3] for c in chunks(scripted))
@@ -104,7 +104,7 @@ def test_files_refused_at_upload_never_reach_the_worker_or_the_index(worker, ali
         assert response.status_code == status, what
         assert response.json()["error"]["message"], what
     assert alice_api.get("/api/documents/").json()["count"] == 0
-    assert vectorstore.stored_ids(where={"owner_id": alice.pk}) == set()
+    assert index.live().stored_ids(where={"owner_id": alice.pk}) == set()
     assert worker.poll() is None
 
 
@@ -121,6 +121,6 @@ def test_delete_and_reingest_through_the_worker(worker, alice_api, wait_for_stat
     assert alice_api.post(f"/api/documents/{document_id}/reingest/").status_code == 202
     body = wait_for_status(alice_api, document_id)
     assert body["status"] == "ready"
-    assert vectorstore.stored_ids(where={"document_id": document_id}) == {f"{document_id}:0"}
+    assert index.live().stored_ids(where={"document_id": document_id}) == {f"{document_id}:0"}
     assert alice_api.delete(f"/api/documents/{document_id}/").status_code == 204
-    assert vectorstore.stored_ids(where={"document_id": document_id}) == set()
+    assert index.live().stored_ids(where={"document_id": document_id}) == set()

@@ -8,7 +8,7 @@ import pytest
 
 from notes.models import NoteAction
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stack]
 
 BODY = (
     "Our team met on Monday to plan the garden. We will plant tomatoes, basil and peppers in the "

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from documents import services as document_services
 from notes.models import NoteAction
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stack]
 
 
 def upload(client, name, text):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from notes.rendering import render_markdown
+from rag_app.markdown import render_markdown
 
 
 def test_markdown_formatting_is_rendered():

@@ -4,17 +4,10 @@ import pytest
 
 from notes import services
 from notes.models import Note, NoteAction
-from tests.qa.helpers import stored_answer
 
 pytestmark = pytest.mark.django_db
 
 XSS = "<script>alert('x')</script>"
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
 
 
 @pytest.mark.parametrize("url", ["/notes/", "/notes/new/", "/notes/generate/"])
@@ -155,25 +148,7 @@ def test_delete_asks_first_then_deletes(alice_client, alice):
     assert not Note.objects.filter(pk=note.pk).exists()
 
 
-def test_answer_page_saves_the_answer_as_a_note(alice_client, alice):
-    answer = stored_answer(
-        owner=alice,
-        question="What is Heron?",
-        text="A project [1].",
-        citations=[{"n": 1, "document_id": 5, "title": "heron.txt", "chunk_id": "5:0", "page": None, "cited": True}],
-        prompt_name="answer",
-        prompt_version=1,
-        provider="local",
-        model="SmolLM2-135M-Instruct",
-    )
-    page = alice_client.get(f"/ask/answers/{answer.pk}/", follow=True).content.decode()
-    assert f'action="/notes/from-answer/{answer.pk}/"' in page
-    response = alice_client.post(f"/notes/from-answer/{answer.pk}/", follow=True)
-    note = Note.objects.get(owner=alice)
-    assert note.title == "What is Heron?"
-    assert 'href="/documents/5/#chunk-5:0"' in response.content.decode()
-
-
+@pytest.mark.stack
 def test_generate_page_lists_only_ready_documents_of_the_user(alice_client, alice, bob):
     from tests.qa.conftest import ready_document
 
@@ -198,8 +173,6 @@ def test_another_users_note_pages_are_404(client, alice, bob):
     for url in ("edit/", "undo/", "delete/", "versions/1/restore/", "actions/"):
         assert client.post(f"/notes/{note.pk}/{url}", {"kind": "summarise", "version": "1"}).status_code == 404, url
     assert "Private" not in client.get("/notes/").content.decode()
-    answer = stored_answer(owner=alice, question="q", text="a", prompt_name="answer", prompt_version=1)
-    assert client.post(f"/notes/from-answer/{answer.pk}/").status_code == 404
     assert Note.objects.get(pk=note.pk).body == "secret"
     assert not NoteAction.objects.exists()
 

@@ -5,13 +5,14 @@ import pytest
 from notes import services
 from notes.models import NoteChunk
 from rag_app import vectorstore
+from rag_app.index import service as index
 from rag_app.providers import registry
 from rag_app.qa.retrieval import retrieve
 from tests.notes.conftest import indexed_note
 from tests.qa.conftest import ready_document
 from tests.qa.helpers import answer_now
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.stack]
 
 DOCUMENT_KEYS = {"n", "document_id", "title", "chunk_id", "page", "text", "score", "heading", "cited"}
 NOTE_KEYS = DOCUMENT_KEYS | {"note_id", "url"}
@@ -64,7 +65,7 @@ def test_a_forged_vector_pointing_at_another_users_note_is_dropped(alice, bob):
     """Defence in depth: even a vector filed under bob's owner id is used only if the database agrees."""
     alices = indexed_note(alice, "Secret", "The vault combination is 1-2-3-4.")
     text = NoteChunk.objects.get(note=alices).text
-    vectorstore.upsert(
+    index.live().upsert(
         [
             vectorstore.VectorItem(
                 id="forged:0",
@@ -77,11 +78,11 @@ def test_a_forged_vector_pointing_at_another_users_note_is_dropped(alice, bob):
     try:
         assert retrieve(owner=bob, question="What is the vault combination?", k=5).sources == []
     finally:
-        vectorstore.delete_ids(["forged:0"])
+        index.live().delete_ids(["forged:0"])
 
 
 def test_a_deleted_note_is_not_cited_even_before_its_vectors_are_removed(alice):
     note = indexed_note(alice, "Ephemeral", "The meeting room is called Saturn.")
     services.note_delete(note=note)  # the unindex task has not run: vectors are still there
-    assert vectorstore.stored_ids(where={"note_id": note.pk})
+    assert index.live().stored_ids(where={"note_id": note.pk})
     assert retrieve(owner=alice, question="What is the meeting room called?", k=5).sources == []

@@ -2,10 +2,10 @@
 
 import pytest
 
-from rag_app import vectorstore
+from rag_app.index import service as index
 from tests.notes.conftest import poll
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stack]
 
 
 def ask(client, question):
@@ -47,11 +47,11 @@ def test_note_lifecycle_in_the_index_and_in_answers(worker, alice_api, bob_api, 
     assert all("Lisbon" not in t for t in texts)
 
     assert alice_api.delete(f"/api/notes/{note_id}/").status_code == 204
-    poll(lambda: {"ids": vectorstore.stored_ids(where={"note_id": note_id})}, lambda b: not b["ids"], 120)
+    poll(lambda: {"ids": index.live().stored_ids(where={"note_id": note_id})}, lambda b: not b["ids"], 120)
     assert not [c for c in ask(alice_api, "Where does Project Heron start?")["citations"] if c.get("note_id")]
     assert worker.poll() is None
 
 
 def _indexed_text(note_id):
-    hits = vectorstore.query([0.0] * 384, k=5, where={"note_id": note_id})
+    hits = index.live().query([0.0] * 384, k=5, where={"note_id": note_id})
     return " ".join(h.text for h in hits)

@@ -37,7 +37,7 @@ class CountingEmbedder(Embedder):
 
 def guarded(monkeypatch, fake):
     monkeypatch.setattr(registry, "build", lambda role, endpoint: fake)
-    return registry.GuardedEmbedder(fake.endpoint, check_index=False)
+    return registry.GuardedEmbedder(fake.endpoint)
 
 
 def test_served_embedders_keep_several_batches_in_flight_and_keep_order(settings, monkeypatch):

@@ -1,20 +1,11 @@
 """GET /api/health/: each role's provider, state, latency and last error; never a key."""
 
 import pytest
-from django.contrib.auth.models import User
-from rest_framework.test import APIClient
 
 from rag_app.providers.models import ProviderHealth, ProviderSetting
 from rag_app.providers.tasks import provider_health_task
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_api(db):
-    client = APIClient()
-    client.force_authenticate(User.objects.create_user("olga", password="x", is_staff=True))
-    return client
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ def test_routed_chat_records_provider_model_tokens_and_time_to_first_token():
 
 def test_many_embedding_inputs_go_in_one_request_and_match_the_local_model():
     texts = [f"Passage number {i} about the sea and ships." for i in range(64)]
-    embedder = registry.GuardedEmbedder(embed_endpoint(batch_size=64), check_index=False)
+    embedder = registry.GuardedEmbedder(embed_endpoint(batch_size=64))
     vectors = embedder.embed(texts)
     assert len(vectors) == 64
     assert all(len(v) == 384 and math.isclose(math.hypot(*v), 1.0, abs_tol=1e-3) for v in vectors)

@@ -6,7 +6,7 @@ import pytest
 
 from tests.qa.conftest import ready_document
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stack]
 
 
 def sse(response):

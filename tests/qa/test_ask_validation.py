@@ -23,6 +23,7 @@ def test_bad_input_is_a_400_naming_the_field(alice_api, body, field):
     assert not Answer.objects.exists()
 
 
+@pytest.mark.stack
 def test_documents_of_someone_else_are_refused(alice_api, bob):
     from tests.qa.conftest import ready_document
 

@@ -12,7 +12,7 @@ from rag_app.qa.batch_files import CSV_COLUMNS
 from rag_app.qa.models import Answer, BatchQuestion, Conversation, QuestionBatch
 from tests.qa.conftest import ready_document
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stack]
 
 TOWER = "The Eiffel Tower is 330 metres tall and stands in Paris."
 

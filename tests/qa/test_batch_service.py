@@ -7,6 +7,7 @@ not sent (on_commit callbacks are captured, not run). The real-worker path is in
 import pytest
 
 from rag_app.errors import ApplicationError
+from rag_app.providers import registry
 from rag_app.qa import batch, pipeline
 from rag_app.qa.models import Answer, BatchQuestion, Conversation, QuestionBatch
 from tests.qa.conftest import ready_document
@@ -49,12 +50,14 @@ def test_bad_batches_are_refused_and_nothing_is_stored(alice, settings, question
     assert not Conversation.objects.exists()
 
 
+@pytest.mark.stack
 def test_another_users_documents_cannot_scope_a_batch(alice, bob):
     document = ready_document(alice, "tower.txt", "The Eiffel Tower is 330 metres tall and stands in Paris.")
     with pytest.raises(ApplicationError, match=f"No such documents: \\[{document.pk}\\]"):
         create(bob, ["How tall?"], document_ids=[document.pk])
 
 
+@pytest.mark.stack
 def test_progress_counts_answers_and_each_finished_question_starts_the_next(
     alice, settings, django_capture_on_commit_callbacks
 ):
@@ -84,9 +87,10 @@ def test_progress_counts_answers_and_each_finished_question_starts_the_next(
     assert Answer.objects.get(pk=answers[0].pk).finished_at == before
 
 
+@pytest.mark.stack
 def test_a_batch_whose_every_question_fails_is_failed_with_the_reasons(alice, monkeypatch):
     ready_document(alice, "tower.txt", "The Eiffel Tower is 330 metres tall and stands in Paris.")
-    monkeypatch.setattr(pipeline, "context_length", lambda endpoint: 200)  # too small for any passage
+    monkeypatch.setattr(registry.RoutedChatModel, "context_length", lambda self: 200)  # too small for any passage
     created = create(alice, ["How tall is the Eiffel Tower?", "Where is the Eiffel Tower?"])
     for item in BatchQuestion.objects.filter(batch=created):
         batch.batch_question_answer(batch_id=created.pk, answer_id=item.answer_id)
@@ -115,6 +119,7 @@ def test_an_unexpected_error_fails_the_question_and_the_batch_still_finishes(ali
     assert (created.status, created.failed) == ("failed", 1)
 
 
+@pytest.mark.stack
 def test_a_deleted_question_is_skipped_and_deleting_the_batch_removes_its_conversations(alice):
     created = create(alice, ["First?", "Second?"])
     first, second = BatchQuestion.objects.filter(batch=created).select_related("answer")

@@ -3,12 +3,13 @@
 import pytest
 
 from rag_app.errors import ApplicationError
+from rag_app.providers import registry
 from rag_app.qa import pipeline, services, stream
 from rag_app.qa.models import Answer
 from tests.qa.conftest import ready_document
 from tests.qa.helpers import answer_now
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.stack]
 
 CITATION_KEYS = {"n", "document_id", "title", "chunk_id", "page", "text", "score", "heading", "cited"}
 
@@ -69,7 +70,7 @@ def test_sources_that_do_not_fit_the_context_are_left_out_and_recorded(alice, mo
     settings.ANSWER_MAX_TOKENS = 32
     paragraphs = [f"Fact {i}: the harbour crane number {i} lifts {i * 10} tonnes of cargo." for i in range(6)]
     ready_document(alice, "harbour.txt", "\n\n".join(paragraphs))
-    monkeypatch.setattr(pipeline, "context_length", lambda endpoint: 260)
+    monkeypatch.setattr(registry.RoutedChatModel, "context_length", lambda self: 260)
     body = answer_now(alice, "How many tonnes does the harbour crane lift?")
     answer = Answer.objects.get(pk=body["id"])
     statuses = [c["status"] for c in answer.retrieval]
@@ -82,7 +83,7 @@ def test_sources_that_do_not_fit_the_context_are_left_out_and_recorded(alice, mo
 
 def test_a_context_too_small_for_any_source_fails_with_a_clear_reason(alice, monkeypatch):
     ready_document(alice, "tower.txt", "The Eiffel Tower is 330 metres tall and stands in Paris.")
-    monkeypatch.setattr(pipeline, "context_length", lambda endpoint: 200)
+    monkeypatch.setattr(registry.RoutedChatModel, "context_length", lambda self: 200)
     body = answer_now(alice, "How tall is the Eiffel Tower?")
     assert body["status"] == "failed"
     assert "do not fit the chat model's context of 200 tokens" in body["error"]

@@ -9,7 +9,7 @@ from rag_app.qa.keyword import search, terms
 from rag_app.qa.retrieval import Scope, retrieve
 from tests.qa.conftest import ready_document
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.stack]
 
 
 def test_terms_drop_stopwords_and_repeats():

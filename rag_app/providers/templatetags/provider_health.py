@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
+from rag_app.providers import kinds
+from rag_app.providers.base import Endpoint
 from rag_app.providers.health import health_overview
 
 register = template.Library()
@@ -20,13 +22,9 @@ ROLE_USES = {
 
 def _advice(slot: dict[str, Any]) -> str:
     """What an operator can do about a provider that is not answering."""
-    kind, model, url = slot["kind"], slot["model"], slot["base_url"]
+    endpoint = Endpoint(kind=slot["kind"], model=slot["model"], base_url=slot["base_url"])
     switch = "or serve this role with another provider in Admin → Providers → Provider settings."
-    if kind == "vllm":
-        return f"Start the vLLM server at {url} serving {model!r} (scripts/vllm/serve start), {switch}"
-    if kind == "ollama":
-        return f"Start Ollama at {url} and run 'ollama pull {model}', {switch}"
-    return f"Check the worker's log and run 'python manage.py prepare_models', {switch}"
+    return f"{kinds.get(endpoint.kind).advice(endpoint)}, {switch}"
 
 
 def health_problems(overview: dict[str, Any]) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         # Only the model is warmed, not the index: scripts/run calls this before the Chroma server is up.
-        embedder = registry.embedder(check_index=False)
+        embedder = registry.embedder()
         vector = embedder.embed_one("warm-up")
         self.stdout.write(f"embeddings: {embedder.model}, {len(vector)} dimensions")
         result = registry.chat_model().complete([Message("user", "Say OK.")], max_tokens=4, temperature=0)

@@ -1,0 +1,57 @@
+"""How the search index sees documents: which should be indexed, re-index one, requeue stuck ones."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from documents.models import Chunk, Document
+from rag_app.index.sources import IndexSource, Parent
+
+BUSY = (Document.Status.QUEUED, Document.Status.PROCESSING)
+
+
+def _indexed() -> dict[int, Parent]:
+    ready = dict(Document.objects.filter(status=Document.Status.READY).values_list("pk", "owner_id"))
+    ids: dict[int, set[str]] = defaultdict(set)
+    for chunk in Chunk.objects.filter(document_id__in=ready).only("document_id", "index").iterator():
+        ids[chunk.document_id].add(chunk.chunk_id)
+    return {pk: Parent(owner_id, frozenset(ids[pk])) for pk, owner_id in ready.items()}
+
+
+def _busy() -> set[int]:
+    return set(Document.objects.filter(status__in=BUSY).values_list("pk", flat=True))
+
+
+def _stuck() -> list[int]:
+    """Queued or processing for longer than a task may run: its worker is gone."""
+    cutoff = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return list(Document.objects.filter(status__in=BUSY, updated_at__lt=cutoff).values_list("pk", flat=True))
+
+
+def _reindex(document_id: int) -> int:
+    from documents import services
+
+    return services.document_reindex(document=Document.objects.get(pk=document_id))
+
+
+def _requeue(document_id: int) -> None:
+    from documents import services
+
+    services.document_reingest(document=Document.objects.get(pk=document_id), force=True)
+
+
+SOURCE = IndexSource(
+    source="document",
+    singular="document",
+    indexed_plural="ready documents",
+    busy_words="queued or processing",
+    indexed=_indexed,
+    busy=_busy,
+    reindex=_reindex,
+    stuck=_stuck,
+    requeue=_requeue,
+)

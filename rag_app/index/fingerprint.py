@@ -1,0 +1,107 @@
+"""The embedding fingerprint kept with the index, so vectors from another model are never mixed in."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from dataclasses import asdict, dataclass
+
+from rag_app.providers.base import Embedder, ProviderError
+from rag_app.vectorstore import Collection
+
+PROBE = "The quick brown fox jumps over the lazy dog."
+_SAMPLE_DIMS = 32
+_MIN_COSINE = 0.99  # the same model served by another runtime agrees to ~0.9999
+_RECHECK_SECONDS = 10.0
+
+_KEY = "embedding_fingerprint"
+
+_lock = threading.Lock()
+_checked: dict[tuple[str, object], float] = {}
+
+
+class EmbeddingMismatch(ProviderError):
+    """The configured embedder does not produce the vectors the index was built with."""
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Who made the index's vectors, their size, and what they look like for a fixed probe text."""
+
+    kind: str
+    model: str
+    dimension: int
+    sample: tuple[float, ...]
+
+    def describe(self) -> str:
+        """e.g. 'vllm:minilm (384-d)'."""
+        return f"{self.kind}:{self.model} ({self.dimension}-d)"
+
+    def matches(self, other: Fingerprint) -> bool:
+        """Same vector space: same dimension and the probe lands in the same place."""
+        if self.dimension != other.dimension or not self.sample or not other.sample:
+            return False
+        dot = sum(a * b for a, b in zip(self.sample, other.sample, strict=False))
+        norms = math.sqrt(sum(a * a for a in self.sample)) * math.sqrt(sum(b * b for b in other.sample))
+        return norms > 0 and dot / norms >= _MIN_COSINE
+
+    def to_json(self) -> str:
+        """The form stored in the collection's metadata."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Fingerprint:
+        """Read the stored form."""
+        data = json.loads(text)
+        return cls(data["kind"], data["model"], int(data["dimension"]), tuple(data["sample"]))
+
+
+def fingerprint(embedder: Embedder) -> Fingerprint:
+    """The fingerprint of an embedder, from one embedding of the probe text."""
+    vector = embedder.embed_batch([PROBE])[0]
+    endpoint = embedder.endpoint
+    return Fingerprint(endpoint.kind, endpoint.model, len(vector), tuple(round(x, 6) for x in vector[:_SAMPLE_DIMS]))
+
+
+def stored(collection: Collection) -> Fingerprint | None:
+    """The fingerprint of the embedder that wrote collection's vectors, if it has any yet."""
+    text = collection.get_meta(_KEY)
+    return Fingerprint.from_json(text) if text else None
+
+
+def store(collection: Collection, value: Fingerprint) -> None:
+    """Record which embedder writes collection's vectors."""
+    collection.set_meta(_KEY, value.to_json())
+
+
+def ensure_matches(collection: Collection, embedder: Embedder) -> None:
+    """Stop with a clear error when collection was built by another embedder; an empty one adopts this one.
+
+    Checked at most every few seconds per process, collection and endpoint.
+    """
+    key = (collection.name, embedder.endpoint)
+    with _lock:
+        if time.monotonic() - _checked.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
+            return
+    current = fingerprint(embedder)
+    known = stored(collection)
+    if known is None:
+        store(collection, current)
+    elif not known.matches(current):
+        raise EmbeddingMismatch(
+            f"The search index was built with {known.describe()} but the embeddings provider is now "
+            f"{current.describe()}: their vectors are not comparable. Switch the embeddings provider back, "
+            "or rebuild the index with the new one: python manage.py rebuild_index",
+            permanent=True,
+            provider=embedder.endpoint.kind,
+        )
+    with _lock:
+        _checked[key] = time.monotonic()
+
+
+def forget() -> None:
+    """Check again on next use (after a rebuild, or a settings change)."""
+    with _lock:
+        _checked.clear()

@@ -1,0 +1,25 @@
+"""manage.py reconcile_index: report (and with --fix repair) disagreements between the database and Chroma."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from rag_app.index.reconcile import reconcile
+
+
+class Command(BaseCommand):
+    """Compare the passages of documents and notes in the database with the items of the index."""
+
+    help = "Report disagreements between the database and the Chroma index; --fix repairs them."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--fix", action="store_true", help="delete orphan vectors, re-index, re-queue stuck")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = reconcile(fix=options["fix"])
+        for line in report.lines():
+            self.stdout.write(line)
+        if report.problems and not options["fix"]:
+            raise CommandError(f"{report.problems} disagreements; run with --fix to repair them.")
+        if report.problems:
+            self.stdout.write(self.style.SUCCESS(f"Repaired {report.problems} disagreements."))

@@ -1,0 +1,117 @@
+"""Find and repair disagreements between the database (the truth) and the index, for every source kind."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rag_app.index import service, sources
+from rag_app.index.items import ItemKey, Source, key_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Report:
+    """What disagrees: items to delete, parents to re-index, parents to queue again."""
+
+    vectors_checked: int = 0
+    checked: dict[Source, int] = field(default_factory=dict)  # parents of each kind looked at
+    orphan_ids: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # by kind, in words
+    stale_ids: list[str] = field(default_factory=list)  # an indexed parent has no such passage
+    missing: dict[Source, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))  # parent -> count
+    wrong_owner: dict[Source, set[int]] = field(default_factory=lambda: defaultdict(set))
+    stuck: dict[Source, list[int]] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> int:
+        """How many disagreements were found."""
+        return (
+            sum(len(v) for v in self.orphan_ids.values())
+            + len(self.stale_ids)
+            + sum(len(v) for v in self.missing.values())
+            + sum(len(v) for v in self.wrong_owner.values())
+            + sum(len(v) for v in self.stuck.values())
+        )
+
+    def lines(self) -> list[str]:
+        """The report in words."""
+        kinds = {s.source: s for s in sources.all_sources()}
+        counted = " and ".join(f"{n} {kinds[s].singular}s" for s, n in self.checked.items())
+        out = [f"Checked {counted or 'nothing'} and {self.vectors_checked} vectors."]
+        for what, ids in self.orphan_ids.items():
+            out.append(f"{len(ids)} vectors belong to no usable {what}: {_sample(ids)}")
+        if self.stale_ids:
+            out.append(f"{len(self.stale_ids)} vectors have no chunk in the database: {_sample(self.stale_ids)}")
+        for source, missing in self.missing.items():
+            if missing:
+                parents, total = sorted(missing), sum(missing.values())
+                out.append(f"{len(parents)} {kinds[source].indexed_plural} miss {total} vectors: {_sample(parents)}")
+        for source, wrong in self.wrong_owner.items():
+            if wrong:
+                singular = kinds[source].singular
+                out.append(f"{len(wrong)} {singular}s have vectors under the wrong owner: {_sample(wrong)}")
+        for source, stuck in self.stuck.items():
+            if stuck:
+                kind = kinds[source]
+                out.append(f"{len(stuck)} {kind.singular}s are stuck {kind.busy_words}: {_sample(stuck)}")
+        if not self.problems:
+            out.append("The database and the index agree.")
+        return out
+
+
+def _sample(items: Iterable[object]) -> str:
+    values = sorted(items, key=str)
+    shown = ", ".join(str(v) for v in values[:10])
+    return shown + (f" and {len(values) - 10} more" if len(values) > 10 else "")
+
+
+def reconcile(*, fix: bool) -> Report:
+    """Compare every item of the live index with the database; with fix, delete, re-index and requeue."""
+    report = Report()
+    kinds = {s.source: s for s in sources.all_sources()}
+    indexed = {source: kind.indexed() for source, kind in kinds.items()}
+    busy = {source: kind.busy() for source, kind in kinds.items()}
+    for source in kinds:
+        report.checked[source] = len(indexed[source]) + len(busy[source])
+    stored: dict[tuple[Source, int], set[str]] = defaultdict(set)
+    for item, meta in service.live().iter_metadata():
+        report.vectors_checked += 1
+        key: ItemKey | None = key_of(meta)
+        if key is None or key.source not in kinds:
+            report.orphan_ids["item this app knows"].append(item)
+            continue
+        parent = indexed[key.source].get(key.parent_id)
+        if parent is None:
+            if key.parent_id not in busy[key.source]:  # busy: being written right now
+                report.orphan_ids[kinds[key.source].singular].append(item)
+        elif item not in parent.item_ids:
+            report.stale_ids.append(item)
+        else:
+            stored[(key.source, key.parent_id)].add(item)
+            if meta.get("owner_id") != parent.owner_id:
+                report.wrong_owner[key.source].add(key.parent_id)
+    for source, parents in indexed.items():
+        for parent_id, parent in parents.items():
+            missing = parent.item_ids - stored[(source, parent_id)]
+            if missing:
+                report.missing[source][parent_id] = len(missing)
+        report.stuck[source] = sorted(kinds[source].stuck())
+    if fix:
+        _repair(report, kinds)
+    return report
+
+
+def _repair(report: Report, kinds: dict[Source, sources.IndexSource]) -> None:
+    doomed = [i for ids in report.orphan_ids.values() for i in ids] + report.stale_ids
+    collection = service.live()
+    for start in range(0, len(doomed), 500):
+        collection.delete_ids(doomed[start : start + 500])
+    for source, kind in kinds.items():
+        for parent_id in sorted(set(report.missing[source]) | report.wrong_owner[source]):
+            count = kind.reindex(parent_id)
+            log.info("Re-indexed %s %s (%s passages)", kind.singular, parent_id, count)
+        for parent_id in report.stuck.get(source, []):
+            kind.requeue(parent_id)

@@ -1,0 +1,127 @@
+"""Write and search the live index: embed passages, replace a document's or note's items, find the nearest.
+
+Which collection is live is decided here and nowhere else; an evaluation can point one thread of work
+at a throwaway collection with `using()`, without touching settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Sequence
+
+from django.conf import settings
+
+from rag_app import vectorstore
+from rag_app.index import fingerprint
+from rag_app.index.items import IndexPassage, ItemKey, Source, item_id, key_of, metadata, parent_filter
+from rag_app.providers import registry
+from rag_app.providers.base import Embedder
+from rag_app.vectorstore import Collection, Filter
+
+_override: contextvars.ContextVar[str | None] = contextvars.ContextVar("index_collection", default=None)
+
+Progress = Callable[[int, int], None]
+
+
+def live() -> Collection:
+    """The collection questions are answered from and new passages are written to."""
+    return vectorstore.collection(_override.get() or settings.CHROMA_COLLECTION)
+
+
+@contextlib.contextmanager
+def using(name: str) -> Iterator[Collection]:
+    """Make collection `name` the live one for this thread (and what it calls) until the block ends."""
+    token = _override.set(name)
+    try:
+        yield vectorstore.collection(name)
+    finally:
+        _override.reset(token)
+
+
+def embedder() -> Embedder:
+    """The configured embedder, refused when the live index was built by another one (see fingerprint)."""
+    model = registry.embedder()
+    fingerprint.ensure_matches(live(), model)
+    return model
+
+
+def embed_query(text: str) -> list[float]:
+    """The vector of a question."""
+    return embedder().embed_one(text)
+
+
+def replace(
+    *,
+    source: Source,
+    parent_id: int,
+    owner_id: int,
+    passages: Sequence[IndexPassage],
+    vectors: Sequence[Sequence[float]] | None = None,
+    on_progress: Progress | None = None,
+) -> int:
+    """Make the index hold exactly these passages for one document or note; returns how many.
+
+    Without vectors the passages are embedded here, in batches, each batch written while the next ones
+    are embedded. An on_progress that raises (the parent was deleted meanwhile) stops the write and
+    leaves none of the parent's items behind. Items the parent no longer has are removed at the end.
+    """
+    collection = live()
+
+    def items(batch: Sequence[IndexPassage], batch_vectors: Sequence[Sequence[float]]) -> list[vectorstore.VectorItem]:
+        return [
+            vectorstore.VectorItem(
+                id=item_id(key := ItemKey(source, parent_id, p.index)),
+                embedding=v,
+                text=p.text,
+                metadata=metadata(key, owner_id=owner_id, extra=p.extra),
+            )
+            for p, v in zip(batch, batch_vectors, strict=True)
+        ]
+
+    size = settings.EMBED_BATCH_SIZE
+    batches = [passages[i : i + size] for i in range(0, len(passages), size)]
+    if vectors is not None:
+        vector_batches: Iterator[Sequence[Sequence[float]]] = iter(
+            [vectors[i : i + size] for i in range(0, len(vectors), size)]
+        )
+    else:
+        vector_batches = iter(embedder().embed_iter([p.text for p in passages], batch_size=size))
+    done = 0
+    for batch, batch_vectors in zip(batches, vector_batches, strict=True):
+        collection.upsert(items(batch, batch_vectors))
+        done += len(batch)
+        if on_progress is not None:
+            try:
+                on_progress(done, len(passages))
+            except BaseException:
+                collection.delete(where=parent_filter(source, parent_id))
+                raise
+    keep = {item_id(ItemKey(source, parent_id, p.index)) for p in passages}
+    collection.delete_ids(sorted(collection.stored_ids(where=parent_filter(source, parent_id)) - keep))
+    return len(passages)
+
+
+def remove(*, source: Source, parent_id: int) -> None:
+    """Take one document or note out of the index."""
+    live().delete(where=parent_filter(source, parent_id))
+
+
+def search(
+    vector: Sequence[float], *, owner_id: int, k: int, document_ids: list[int] | None, note_ids: list[int] | None
+) -> list[tuple[ItemKey, float]]:
+    """The owner's k nearest passages as (key, cosine score), nearest first.
+
+    Both None: everything of the owner's; otherwise only the listed documents and notes (None or an
+    empty list: none of that kind).
+    """
+    any_of: list[Filter] = []
+    if document_ids is not None or note_ids is not None:
+        if document_ids:
+            any_of.append(parent_filter("document", document_ids))
+        if note_ids:
+            any_of.append(parent_filter("note", note_ids))
+        if not any_of:
+            return []  # Chroma refuses an empty "$in": nothing in scope means nothing to find
+    hits = live().query(vector, k=k, where={"owner_id": owner_id}, any_of=any_of)
+    return [(key, hit.score) for hit in hits if (key := key_of(hit.metadata)) is not None]
