@@ -52,7 +52,7 @@ def _configure_torch() -> None:
     import torch
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    transformers_logging.disable_progress_bar()
 
     if settings.LOCAL_TORCH_THREADS:
         torch.set_num_threads(settings.LOCAL_TORCH_THREADS)
@@ -123,7 +123,7 @@ def _chat_runtime() -> tuple[Any, Any, Any]:
             path = chat_model_dir()
             tokenizer = AutoTokenizer.from_pretrained(str(path))
             model = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32)
-            model.eval()  # type: ignore[no-untyped-call]
+            model.eval()
             _loaded["chat"] = (tokenizer, model, TextIteratorStreamer)
         return _loaded["chat"]  # type: ignore[no-any-return]
 
