@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from documents import selectors, services
+from documents.forms import ReturnForm, UploadForm
 from documents.models import Document
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
@@ -55,10 +56,12 @@ def document_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def _upload(request: HttpRequest) -> None:
-    files = request.FILES.getlist("file")
-    if not files:
-        messages.error(request, "Choose a file to upload.")
-    for upload in files:
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for error in form.errors.get("file") or ["Choose a file to upload."]:
+            messages.error(request, str(error))
+        return
+    for upload in form.cleaned_data["file"]:
         try:
             document, created = services.document_create(owner=current_user(request), upload=upload)
         except ApplicationError as exc:
@@ -131,7 +134,8 @@ def document_reingest_view(request: HttpRequest, document_id: int) -> HttpRespon
         messages.success(request, f"{document.title} queued to be processed again.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    back = request.POST.get("next", "")
+    form = ReturnForm(request.POST)
+    back = form.cleaned_data["next"] if form.is_valid() else ""
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(back)
     return redirect("documents:detail", document_id=document_id)

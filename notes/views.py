@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from documents import selectors as document_selectors
 from documents.models import Document
 from notes import actions, selectors, services
+from notes.forms import ActionForm, GenerateForm, NoteForm, PreviewForm
 from notes.models import Note
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
@@ -47,9 +48,11 @@ def note_create_view(request: HttpRequest) -> HttpResponse:
     """A blank note form; "Preview" renders the Markdown, "Save" creates the note."""
     if request.method == "GET":
         return render(request, "notes/form.html", _form_context("", "", "", None))
-    title, body, tags = (request.POST.get(k, "") for k in ("title", "body", "tags"))
+    form = NoteForm(request.POST)
+    form.is_valid()  # every field is optional text: the service says what is wrong with it
+    title, body, tags = (form.cleaned_data.get(k) or "" for k in ("title", "body", "tags"))
     context = _form_context(title, body, tags, None)
-    if "preview" in request.POST:
+    if form.wants_preview():
         return render(request, "notes/form.html", {**context, "preview": render_markdown(body)})
     try:
         note = services.note_create(owner=current_user(request), title=title, body=body, tags=services.split_tags(tags))
@@ -68,13 +71,12 @@ def note_edit_view(request: HttpRequest, note_id: int) -> HttpResponse:
     if request.method == "GET":
         context = _form_context(note.title, note.body, ", ".join(note.tag_names), note.version)
         return render(request, "notes/form.html", {**context, "note": note})
-    title, body, tags = (request.POST.get(k, "") for k in ("title", "body", "tags"))
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = 0
+    form = NoteForm(request.POST)
+    form.is_valid()  # a version that is not a number is 0: stale, so the save is refused as a conflict
+    title, body, tags = (form.cleaned_data.get(k) or "" for k in ("title", "body", "tags"))
+    version = form.cleaned_data.get("version") or 0
     context = {**_form_context(title, body, tags, version), "note": note}
-    if "preview" in request.POST:
+    if form.wants_preview():
         return render(request, "notes/form.html", {**context, "preview": render_markdown(body)})
     try:
         note = services.note_update(
@@ -119,7 +121,8 @@ def _is_htmx(request: HttpRequest) -> bool:
 @require_POST
 def note_preview_view(request: HttpRequest) -> HttpResponse:
     """The editor's live preview: the posted body as sanitised HTML (nothing is saved)."""
-    body = request.POST.get("body", "")[: settings.NOTE_MAX_CHARS]
+    form = PreviewForm(request.POST)
+    body = (form.cleaned_data["body"] if form.is_valid() else "")[: settings.NOTE_MAX_CHARS]
     return render(request, "notes/_preview.html", {"preview": render_markdown(body)})
 
 
@@ -175,7 +178,9 @@ def note_action_view(request: HttpRequest, note_id: int) -> HttpResponse:
     """Queue an LLM action on the note."""
     note = _note(request, note_id)
     try:
-        action = actions.note_action_start(owner=current_user(request), note=note, kind=request.POST.get("kind", ""))
+        form = ActionForm(request.POST)
+        kind = form.cleaned_data["kind"] if form.is_valid() else ""
+        action = actions.note_action_start(owner=current_user(request), note=note, kind=kind)
         messages.success(request, f"{action.get_kind_display()}: queued.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -189,15 +194,16 @@ def note_generate_view(request: HttpRequest) -> HttpResponse:
     owner = current_user(request)
     documents = document_selectors.document_list(owner=owner).filter(status=Document.Status.READY)
     if request.method == "POST":
-        try:
-            chosen = [int(d) for d in request.POST.getlist("document")]
-            action = actions.note_generate_start(owner=owner, document_ids=chosen)
-        except ValueError:
+        form = GenerateForm(request.POST)
+        if not form.is_valid():
             messages.error(request, "Choose documents from the list.")
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
         else:
-            return redirect("notes:action", action_id=action.pk)
+            try:
+                action = actions.note_generate_start(owner=owner, document_ids=form.cleaned_data["document"])
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                return redirect("notes:action", action_id=action.pk)
         return render(request, "notes/generate.html", {"documents": documents}, status=400)
     return render(request, "notes/generate.html", {"documents": documents})
 

@@ -13,6 +13,7 @@ from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
 from rag_app.markdown import render_markdown
 from rag_app.qa import save_note, selectors, services
+from rag_app.qa.forms import AskForm, RenameForm
 from rag_app.qa.models import Answer, Conversation
 
 _BUSY = (Answer.Status.PENDING, Answer.Status.STREAMING)
@@ -39,15 +40,15 @@ def ask_view(request: HttpRequest) -> HttpResponse:
     """A new conversation; POST (without JavaScript) queues the question and opens its conversation."""
     if request.method == "GET":
         return _page(request, None)
-    question = request.POST.get("question", "")
-    raw_id = request.POST.get("conversation_id") or ""
+    form = AskForm(request.POST)
+    form.is_valid()  # a conversation id that is not a number means a new conversation
+    question = form.cleaned_data.get("question") or ""
+    conversation_id = form.cleaned_data.get("conversation_id")
     try:
-        answer = services.answer_create(
-            owner=current_user(request), question=question, conversation_id=int(raw_id) if raw_id.isdigit() else None
-        )
+        answer = services.answer_create(owner=current_user(request), question=question, conversation_id=conversation_id)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        conversation = selectors.conversation_list(owner=current_user(request)).filter(pk=raw_id or 0).first()
+        conversation = selectors.conversation_list(owner=current_user(request)).filter(pk=conversation_id or 0).first()
         return _page(request, conversation, status=exc.status, question=question)
     url = reverse("qa:conversation", args=[answer.conversation_id])
     return redirect(f"{url}#answer-{answer.pk}")
@@ -65,8 +66,11 @@ def conversation_view(request: HttpRequest, conversation_id: int) -> HttpRespons
 def conversation_rename_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Rename a conversation."""
     conversation = get_object_or_404(selectors.conversation_list(owner=current_user(request)), pk=conversation_id)
+    form = RenameForm(request.POST)
     try:
-        services.conversation_rename(conversation=conversation, title=request.POST.get("title", ""))
+        services.conversation_rename(
+            conversation=conversation, title=form.cleaned_data["title"] if form.is_valid() else ""
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("qa:conversation", conversation_id=conversation.pk)
