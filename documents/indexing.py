@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
-
-from django.conf import settings
-from django.utils import timezone
 
 from documents.models import Chunk, Document
-from rag_app.index.sources import IndexSource, Parent
+from rag_app.index.sources import IndexSource, Parent, stuck_before
 
 BUSY = (Document.Status.QUEUED, Document.Status.PROCESSING)
 
@@ -28,8 +24,7 @@ def _busy() -> set[int]:
 
 def _stuck() -> list[int]:
     """Queued or processing for longer than a task may run: its worker is gone."""
-    cutoff = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return list(Document.objects.filter(status__in=BUSY, updated_at__lt=cutoff).values_list("pk", flat=True))
+    return list(Document.objects.filter(status__in=BUSY, updated_at__lt=stuck_before()).values_list("pk", flat=True))
 
 
 def _reindex(document_id: int) -> int:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from documents.chunking import chunk_pages
 from documents.extract import Page
@@ -15,7 +13,7 @@ from notes.models import Note, NoteChunk
 from rag_app.errors import ServiceError
 from rag_app.index import service as index
 from rag_app.index.items import IndexPassage
-from rag_app.index.sources import IndexSource, Parent
+from rag_app.index.sources import IndexSource, Parent, stuck_before
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +87,7 @@ def _reindex(note_id: int) -> int:
 
 
 def _stuck() -> list[int]:
-    cutoff = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return list(Note.objects.filter(index_status__in=BUSY, updated_at__lt=cutoff).values_list("pk", flat=True))
+    return list(Note.objects.filter(index_status__in=BUSY, updated_at__lt=stuck_before()).values_list("pk", flat=True))
 
 
 def _requeue(note_id: int) -> None:

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
 
 from rag_app.index.items import Source
 
@@ -36,6 +40,11 @@ class IndexSource:
 
 
 _registry: dict[Source, IndexSource] = {}
+
+
+def stuck_before() -> datetime:
+    """Work busy since before this has outlived any task's time limit: its worker is gone."""
+    return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
 
 
 def register(source: IndexSource) -> None:

@@ -1,30 +1,14 @@
 """manage.py import_documents, against the real database and Chroma."""
 
-from io import StringIO
-
 import pytest
-from django.core.files.base import ContentFile
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
-from documents import services
 from documents.models import Document
 from tests import files
+from tests.commands import run_command
 from tests.documents import samples
 
 pytestmark = pytest.mark.django_db
-
-
-def ready(owner, name, text):
-    document = Document(owner=owner, title=name, original_name=name, kind="text", size=len(text), sha256=name)
-    document.file.save(name, ContentFile(text.encode()), save=False)
-    document.save()
-    return services.document_ingest(document_id=document.pk)
-
-
-def run(*args):
-    out, err = StringIO(), StringIO()
-    call_command(*args, stdout=out, stderr=err)
-    return out.getvalue() + err.getvalue()
 
 
 def test_import_documents_walks_folders_and_skips_what_it_cannot_use(alice, tmp_path, own_collection):
@@ -36,7 +20,7 @@ def test_import_documents_walks_folders_and_skips_what_it_cannot_use(alice, tmp_
     (tmp_path / "sub" / "deck.pptx").write_bytes(samples.pptx([("Delta", "Slide body")]))
     (tmp_path / "junk.bin").write_bytes(samples.junk())
     (tmp_path / ".git" / "config").write_text("hidden")
-    out = run("import_documents", str(tmp_path), "--owner", "alice", "--now")
+    out = run_command("import_documents", str(tmp_path), "--owner", "alice", "--now")
     assert "4 ingested, 0 already there, 1 refused, 0 failed (5 files)" in out
     assert "junk.bin" in out
     assert sorted(Document.objects.values_list("title", "status")) == [
@@ -45,12 +29,12 @@ def test_import_documents_walks_folders_and_skips_what_it_cannot_use(alice, tmp_
         ("c.pdf", "ready"),
         ("deck.pptx", "ready"),
     ]
-    again = run("import_documents", str(tmp_path / "sub"), str(tmp_path / "a.txt"), "--owner", "alice")
+    again = run_command("import_documents", str(tmp_path / "sub"), str(tmp_path / "a.txt"), "--owner", "alice")
     assert "0 queued, 4 already there, 0 refused, 0 failed (4 files)" in again
 
 
 def test_import_documents_needs_a_known_owner_and_real_paths(alice, tmp_path):
     with pytest.raises(CommandError, match="No user named 'nobody'"):
-        run("import_documents", str(tmp_path), "--owner", "nobody")
+        run_command("import_documents", str(tmp_path), "--owner", "nobody")
     with pytest.raises(CommandError, match="no such file"):
-        run("import_documents", str(tmp_path / "missing"), "--owner", "alice")
+        run_command("import_documents", str(tmp_path / "missing"), "--owner", "alice")

@@ -1,63 +1,49 @@
 """manage.py reconcile_index: documents and notes against the real database and the real Chroma server."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.files.base import ContentFile
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.utils import timezone
 
-from documents import services
 from documents.models import Document
 from notes.models import Note
 from rag_app import vectorstore
 from rag_app.index import items
 from rag_app.index import service as index
 from rag_app.index.items import ItemKey
+from tests.commands import run_command
 from tests.notes.conftest import indexed_note
+from tests.qa.conftest import ready_document
 
 pytestmark = [pytest.mark.django_db, pytest.mark.stack]
 
 
-def ready(owner, name, text):
-    document = Document(owner=owner, title=name, original_name=name, kind="text", size=len(text), sha256=name)
-    document.file.save(name, ContentFile(text.encode()), save=False)
-    document.save()
-    return services.document_ingest(document_id=document.pk)
-
-
-def run(*args):
-    out, err = StringIO(), StringIO()
-    call_command(*args, stdout=out, stderr=err)
-    return out.getvalue() + err.getvalue()
+def forged(key, owner_id):
+    """An item as the app writes it, with a dummy vector."""
+    meta = items.metadata(key, owner_id=owner_id)
+    return vectorstore.VectorItem(id=items.item_id(key), embedding=[0.1] * 384, text="x", metadata=meta)
 
 
 def test_reconcile_reports_then_repairs_every_kind_of_disagreement(alice, bob, own_collection):
-    one = ready(alice, "one.txt", "Otters swim.\n\n" + "Kingfishers dive. " * 200)
-    two = ready(alice, "two.txt", "Herons wait.")
+    one = ready_document(alice, "one.txt", "Otters swim.\n\n" + "Kingfishers dive. " * 200)
+    two = ready_document(alice, "two.txt", "Herons wait.")
     assert one.chunk_count > 1
     index.live().delete_ids([f"{one.pk}:0"])  # a missing vector
 
-    def vector(item_id, owner_id, document_id):
-        key = ItemKey("document", document_id, int(item_id.split(":")[1]))
-        return vectorstore.VectorItem(
-            id=item_id, embedding=[0.1] * 384, text="x", metadata=items.metadata(key, owner_id=owner_id)
-        )
-
     index.live().upsert(
         [
-            vector("999999:0", 1, 999999),  # an orphan
-            vector(f"{two.pk}:7", alice.pk, two.pk),  # stale: no such chunk
-            vector(f"{two.pk}:0", bob.pk, two.pk),  # under the wrong owner
+            forged(ItemKey("document", 999999, 0), 1),  # an orphan
+            forged(ItemKey("document", two.pk, 7), alice.pk),  # stale: no such chunk
+            forged(ItemKey("document", two.pk, 0), bob.pk),  # under the wrong owner
         ]
     )
-    stuck = ready(alice, "three.txt", "Swans glide.")
+    stuck = ready_document(alice, "three.txt", "Swans glide.")
     Document.objects.filter(pk=stuck.pk).update(status="processing", updated_at=timezone.now() - timedelta(days=1))
 
     with pytest.raises(CommandError, match="5 disagreements"):
-        run("reconcile_index")
-    report = run("reconcile_index", "--fix")
+        run_command("reconcile_index")
+    report = run_command("reconcile_index", "--fix")
     assert "1 vectors belong to no usable document: 999999:0" in report
     assert f"1 vectors have no chunk in the database: {two.pk}:7" in report
     assert f"1 ready documents miss 1 vectors: {one.pk}" in report
@@ -65,7 +51,7 @@ def test_reconcile_reports_then_repairs_every_kind_of_disagreement(alice, bob, o
     assert f"1 documents are stuck queued or processing: {stuck.pk}" in report
     assert Document.objects.get(pk=stuck.pk).status == "queued"
 
-    assert "The database and the index agree." in run("reconcile_index")
+    assert "The database and the index agree." in run_command("reconcile_index")
     assert index.live().query([0.1] * 384, k=1, where={"document_id": two.pk})[0].metadata["owner_id"] == alice.pk
 
 
@@ -75,11 +61,6 @@ def test_reconcile_reports_and_repairs_notes_too(alice, bob, own_collection):
     other = indexed_note(alice, "Terns", "Terns dive for fish.")
     own_collection.delete_ids([f"note-{kept.pk}:1"])  # a missing note vector
 
-    def vector(note_id, index_, owner_id):
-        key = ItemKey("note", note_id, index_)
-        meta = items.metadata(key, owner_id=owner_id)
-        return vectorstore.VectorItem(id=items.item_id(key), embedding=[0.1] * 384, text="x", metadata=meta)
-
     legacy = vectorstore.VectorItem(  # written before items carried their source: still recognised
         id="note-888888:0",
         embedding=[0.1] * 384,
@@ -88,18 +69,18 @@ def test_reconcile_reports_and_repairs_notes_too(alice, bob, own_collection):
     )
     own_collection.upsert(
         [
-            vector(999999, 0, alice.pk),  # an orphan: no such note
+            forged(ItemKey("note", 999999, 0), alice.pk),  # an orphan: no such note
             legacy,  # another orphan, in the old metadata form
-            vector(other.pk, 5, alice.pk),  # stale: the note has no such passage
-            vector(other.pk, 0, bob.pk),  # under the wrong owner
+            forged(ItemKey("note", other.pk, 5), alice.pk),  # stale: the note has no such passage
+            forged(ItemKey("note", other.pk, 0), bob.pk),  # under the wrong owner
         ]
     )
     stuck = indexed_note(alice, "Swans", "Swans glide.")
     Note.objects.filter(pk=stuck.pk).update(index_status="indexing", updated_at=timezone.now() - timedelta(days=1))
 
     with pytest.raises(CommandError, match="6 disagreements"):
-        run("reconcile_index")
-    report = run("reconcile_index", "--fix")
+        run_command("reconcile_index")
+    report = run_command("reconcile_index", "--fix")
     assert "2 vectors belong to no usable note: note-888888:0, note-999999:0" in report
     assert f"1 vectors have no chunk in the database: note-{other.pk}:5" in report
     assert f"1 notes miss 1 vectors: {kept.pk}" in report
@@ -108,7 +89,7 @@ def test_reconcile_reports_and_repairs_notes_too(alice, bob, own_collection):
     assert Note.objects.get(pk=stuck.pk).index_status == "queued"
 
     Note.objects.filter(pk=stuck.pk).update(index_status="ready")  # as the worker would, once it ran
-    assert "The database and the index agree." in run("reconcile_index")
+    assert "The database and the index agree." in run_command("reconcile_index")
     assert own_collection.stored_ids(where={"note_id": kept.pk}) == {
         f"note-{kept.pk}:{i}" for i in range(kept.chunk_count)
     }
