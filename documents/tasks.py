@@ -14,6 +14,10 @@ from documents.models import Document
 from rag_app.providers.base import ProviderError
 
 log = logging.getLogger(__name__)
+INTERNAL_ERROR = (
+    "An unexpected error stopped the processing of this file; it has been logged for the administrator. "
+    "Try again, and if it fails again the file is probably one this app cannot read."
+)
 
 
 def backoff(retries: int) -> int:
@@ -54,9 +58,10 @@ def document_ingest_task(self: Task[[int], None], document_id: int) -> None:
                 document=unfinished,
                 reason=f"Ingestion took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped.",
             )
-    except Exception as exc:
+    except Exception:
         log.exception("Document %s: unexpected error", document_id)
         unfinished = Document.objects.filter(pk=document_id).first()
         if unfinished is not None:
-            services.document_fail(document=unfinished, reason=f"Internal error while ingesting: {exc}")
+            # the exception's text is for the log above: it names code, not anything the user can change
+            services.document_fail(document=unfinished, reason=INTERNAL_ERROR)
         raise
