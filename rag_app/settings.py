@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "rag_app.uploads.UploadLimitMiddleware",  # after messages (its refusals use them), before any view reads
 ]
 
 ROOT_URLCONF = "rag_app.urls"
@@ -229,6 +230,11 @@ CELERY_TASK_ROUTES = {
 
 # --- Ingestion and answering.
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 50, minimum=1)
+FILE_UPLOAD_HANDLERS = [
+    "rag_app.uploads.UploadLimitHandler",  # first: drops a file past MAX_UPLOAD_MB before the others store it
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 MAX_UNPACKED_MB = env_int("MAX_UNPACKED_MB", 200, minimum=1)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=1)
 OCR_LANGUAGES = env_str("OCR_LANGUAGES", "eng")
