@@ -109,7 +109,8 @@ def test_failed_caption_does_not_fail_an_image_whose_text_was_read(alice, vision
     vision(FakeVision(fail=ProviderError("Ollama is unreachable", permanent=False, provider="ollama")))
     document = ingested(make_document(alice, "sign.png", samples.text_image(["Closed on Sundays"]), "image"))
     assert document.status == "ready", document.error
-    assert "No image description: the vision model is unavailable right now (Ollama is unreachable)" in document.warnings
+    unavailable = "No image description: the vision model is unavailable right now (Ollama is unreachable)"
+    assert unavailable in document.warnings
     assert [c.generated_by for c in document.chunks.all()] == ["tesseract 5.3.0"]
 
 
