@@ -9,10 +9,31 @@ from django.utils.text import get_valid_filename
 
 from rag_app.index.items import ItemKey, item_id
 
+MAX_STORED_NAME_BYTES = 200  # file systems allow 255 bytes per name; storage may add a suffix to make it unique
+MAX_SUFFIX = 16  # a longer "extension" is part of the name, not a file type
+
+
+def shorten_name(name: str, limit: int, *, encoding: str | None = None) -> str:
+    """The name cut to `limit` characters (or bytes in `encoding`), keeping its extension."""
+
+    def size(text: str) -> int:
+        return len(text.encode(encoding)) if encoding else len(text)
+
+    if size(name) <= limit:
+        return name
+    suffix = PurePath(name).suffix
+    if len(suffix) > MAX_SUFFIX or size(suffix) >= limit:
+        suffix = ""
+    stem = name[: len(name) - len(suffix)][:limit]
+    while stem and size(stem + suffix) > limit:
+        stem = stem[:-1]
+    return (stem.rstrip(" .") or "upload") + suffix
+
 
 def upload_path(document: "Document", filename: str) -> str:
-    """Store under the owner's folder with a random part, keeping only a safe base name."""
+    """Store under the owner's folder with a random part, keeping only a safe base name and its extension."""
     safe = get_valid_filename(PurePath(filename).name) or "upload"
+    safe = shorten_name(safe, MAX_STORED_NAME_BYTES, encoding="utf-8")
     return f"documents/{document.owner_id}/{uuid.uuid4().hex}/{safe}"
 
 

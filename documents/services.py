@@ -18,7 +18,7 @@ from django.utils import timezone
 from documents import ingest
 from documents.chunking import Passage
 from documents.extract import ExtractionError, detect
-from documents.models import Document
+from documents.models import Document, shorten_name
 from rag_app.errors import ApplicationError, ServiceError
 from rag_app.index import service as index
 
@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 
 
 def _base_name(name: str) -> str:
-    """The file's own name, whatever path (POSIX or Windows, '..' or not) the client sent."""
-    return PureWindowsPath(name.replace("/", "\\")).name.strip() or "upload"
+    """The file's own name, whatever path (POSIX or Windows, '..' or not) the client sent, cut to fit its column."""
+    base = PureWindowsPath(name.replace("/", "\\")).name.strip() or "upload"
+    return shorten_name(base, Document._meta.get_field("title").max_length or 255)
 
 
 def document_create(*, owner: User, upload: File[Any], enqueue: bool = True) -> tuple[Document, bool]:
@@ -65,8 +66,8 @@ def document_create(*, owner: User, upload: File[Any], enqueue: bool = True) -> 
             return existing, False
         document = Document(
             owner=owner,
-            title=name[:255],
-            original_name=name[:255],
+            title=name,
+            original_name=name,
             kind=detected.kind,
             mime_type=detected.mime_type,
             size=size,
@@ -142,8 +143,11 @@ def document_ingest(*, document_id: int, deadline: float | None = None) -> Docum
     except ingest.DocumentGone:
         log.info("Document %s was deleted during ingestion", document_id)
         raise Document.DoesNotExist(document_id) from None
-    except (ExtractionError, FileNotFoundError) as exc:
+    except ExtractionError as exc:
         return document_fail(document=document, reason=str(exc))
+    except FileNotFoundError:  # its message is a path on the server, which means nothing to the user
+        log.warning("Document %s: its file %s is missing", document_id, document.file.name)
+        return document_fail(document=document, reason="The uploaded file is missing from storage; upload it again.")
     except ServiceError as exc:
         if exc.permanent:
             return document_fail(document=document, reason=str(exc))

@@ -19,7 +19,7 @@ def _retrying(document_id: int, note: str) -> None:
     )
 
 
-@service_task(doing="ingesting", fail=_fail, on_retry=_retrying, retries="INGEST_RETRIES")
+@service_task(doing="processing this file", fail=_fail, on_retry=_retrying, retries="INGEST_RETRIES")
 def document_ingest_task(document_id: int) -> None:
     """Ingest one document (idempotent: deterministic ids, upserts, stale vectors removed)."""
     try:

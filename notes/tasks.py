@@ -7,7 +7,9 @@ from notes.models import Note, NoteAction
 from rag_app.tasks import service_task
 
 
-@service_task(doing="indexing", fail=lambda note_id, reason: indexing.note_index_fail(note_id=note_id, reason=reason))
+@service_task(
+    doing="indexing this note", fail=lambda note_id, reason: indexing.note_index_fail(note_id=note_id, reason=reason)
+)
 def note_index_task(note_id: int) -> None:
     """Index one note (idempotent: deterministic ids, upserts, a text check before writing)."""
     try:
@@ -32,7 +34,7 @@ def _action_retrying(action_id: int, note: str) -> None:
     NoteAction.objects.filter(pk=action_id).update(status=NoteAction.Status.QUEUED, error=note)
 
 
-@service_task(doing="running the action", fail=_action_failed, on_retry=_action_retrying)
+@service_task(doing="running this action", fail=_action_failed, on_retry=_action_retrying)
 def note_action_task(action_id: int) -> None:
     """Run one LLM action; a redelivered action that already finished is skipped by the service."""
     try:

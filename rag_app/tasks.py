@@ -44,7 +44,7 @@ def service_task(
 ) -> Callable[[Callable[[int], None]], Task[[int], None]]:
     """Make fn(item_id) a Celery task with the policy above.
 
-    doing: what the task does, for reasons ("ingesting"); fail(item_id, reason) records the last
+    doing: what the task does, for reasons ("processing this file"); fail(item_id, reason) records the last
     failure; on_retry(item_id, note) records that a retry is coming; retries names the setting that
     counts them (read at run time, so tests and operators can change it).
     """
@@ -73,9 +73,13 @@ def service_task(
                 raise self.retry(exc=exc, countdown=countdown) from exc
             except SoftTimeLimitExceeded:
                 failed(f"Stopped while {doing}: it took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s.")
-            except Exception as exc:
+            except Exception:
+                # The exception's text is for the log: to a user it is a repr or a library's internals.
                 log.exception("%s %s: unexpected error", fn.__name__, item_id)
-                failed(f"Internal error while {doing}: {exc}")
+                failed(
+                    f"An unexpected error stopped {doing}; it has been logged for the administrator. "
+                    "Try again, and if it fails again, tell them."
+                )
                 raise
 
         return run  # type: ignore[no-any-return]

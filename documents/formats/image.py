@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import subprocess
 import warnings
 
@@ -17,12 +18,15 @@ from PIL import Image, UnidentifiedImageError
 from documents.formats.base import Extracted, ExtractionError, Page
 from rag_app.providers import registry
 from rag_app.providers.base import ProviderError
+from rag_app.providers.config import role_config
 
+log = logging.getLogger(__name__)
 CAPTION_PROMPT_NAME = "image-caption-v1"
 CAPTION_PROMPT = (
     "Describe this image for a search index in a few plain sentences: what it shows, any text, "
     "numbers, charts or diagrams in it, and what it is about. Do not guess beyond what is visible."
 )
+NO_VISION = "no vision model is configured to describe pictures (an administrator can set VISION_PROVIDER)"
 VISION_MAX_SIDE = 1344  # larger images are scaled down before captioning: the model sees no more
 
 
@@ -39,15 +43,26 @@ def open_image(data: bytes) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_big() from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise ExtractionError(f"The image could not be read: {exc}") from exc
+        raise _unreadable(exc) from exc
     width, height = image.size
     if width * height > settings.IMAGE_MAX_PIXELS:
         raise _too_big(width, height)
     try:
         image.load()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise ExtractionError(f"The image could not be read: {exc}") from exc
+        raise _unreadable(exc) from exc
     return image
+
+
+def _unreadable(exc: Exception) -> ExtractionError:
+    """Pillow's messages name its internals (and the Python object it read from): say what it means instead."""
+    log.info("image could not be read: %s: %s", type(exc).__name__, exc)
+    if "truncated" in str(exc):
+        return ExtractionError(
+            "The image is incomplete (its end is missing, as when a download or copy is cut short); "
+            "upload a complete copy."
+        )
+    return ExtractionError("The image is damaged and could not be read; open it, save it again and upload that copy.")
 
 
 def _too_big(width: int = 0, height: int = 0) -> ExtractionError:
@@ -121,31 +136,39 @@ def caption(image: Image.Image) -> tuple[str, str]:
 def image_pages(data: bytes) -> Extracted:
     """OCR text and a caption as separate machine-generated pages; fail only when both are missing.
 
-    A transient caption failure with no OCR text is raised (the task retries); with OCR text it is
-    only a warning, and re-ingesting later adds the caption.
+    An image with neither fails at once, saying why, and is not retried: no vision model configured
+    is a configuration fact, and one that is down is named so the user can try again once it is back
+    (retrying by itself would keep the document queued for minutes to end with the same reason).
     """
     image = open_image(data)
     pages: list[Page] = []
     warnings_: list[str] = []
     ocr_problem = caption_problem = ""
+    transient = False
     try:
         text = ocr(_png(image))
         if text:
             pages.append(Page(number=None, text=text, generated_by=ocr_label()))
     except OcrError as exc:
         ocr_problem = str(exc)
-    transient: ProviderError | None = None
-    try:
-        description, made_by = caption(image)
-        pages.append(Page(number=None, text=description, generated_by=made_by))
-    except ProviderError as exc:
-        caption_problem = str(exc)
-        transient = None if exc.permanent else exc
+    config = role_config("vision")
+    if config.primary is None and config.fallback is None:
+        caption_problem = NO_VISION
+    else:
+        try:
+            description, made_by = caption(image)
+            pages.append(Page(number=None, text=description, generated_by=made_by))
+        except ProviderError as exc:
+            transient = not exc.permanent
+            caption_problem = (
+                f"the vision model is unavailable right now ({exc})"
+                if transient
+                else f"the vision model could not describe it ({exc})"
+            )
     if not pages:
-        if transient is not None:
-            raise transient
-        ocr_said = f"OCR failed: {ocr_problem}" if ocr_problem else "OCR found no text"
-        raise ExtractionError(f"Nothing could be read from the image ({ocr_said}; no description: {caption_problem}).")
+        ocr_said = f"OCR could not run ({ocr_problem})" if ocr_problem else "OCR found no text in it"
+        retry = " Try again once the vision model is back." if transient else ""
+        raise ExtractionError(f"Nothing could be read from the image: {ocr_said}, and {caption_problem}.{retry}")
     if ocr_problem:
         warnings_.append(f"No OCR text: {ocr_problem}.")
     if caption_problem:

@@ -1,54 +1,54 @@
-"""DOCX (headings kept, page breaks counted) and PPTX (one page per slide), after a zip-bomb check."""
+"""DOCX (headings kept, page breaks counted) and PPTX (one page per slide), after the package checks."""
 
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
-from django.conf import settings
+import lxml.etree  # type: ignore[import-untyped]
 
 from documents.formats.base import ExtractionError, Page
+from documents.formats.package import check_package
 
-MAX_ENTRIES = 10_000
-MAX_RATIO = 200  # deflate of real office XML stays well under this; a bomb is thousands to one
-RATIO_FLOOR = 10 * 1024 * 1024  # small entries may compress well without being a bomb
+log = logging.getLogger(__name__)
+_SUFFIX = {"Word": ".docx", "PowerPoint": ".pptx"}
 
 
-def check_zip(data: bytes) -> None:
-    """Refuse archives that would unpack into far more than they weigh (declared sizes bound reads)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ExtractionError(f"The file is a damaged ZIP archive: {exc}") from exc
-    limit = settings.MAX_UNPACKED_MB * 1024 * 1024
-    if len(entries) > MAX_ENTRIES:
-        raise ExtractionError(f"The archive holds {len(entries):,} files; at most {MAX_ENTRIES:,} are accepted.")
-    total = sum(e.file_size for e in entries)
-    if total > limit:
-        raise ExtractionError(
-            f"The file would unpack to {total / 1048576:,.0f} MB (limit {settings.MAX_UNPACKED_MB} MB): "
-            "it looks like a zip bomb."
-        )
-    for entry in entries:
-        if entry.file_size > RATIO_FLOOR and entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
-            raise ExtractionError(
-                f"{entry.filename} inside the file is compressed {entry.file_size // max(entry.compress_size, 1):,} "
-                "to 1: it looks like a zip bomb."
+def _unreadable(what: str, exc: BaseException) -> ExtractionError:
+    """A reason for a file the reader failed on, in the user's terms; the library's own words go to the log."""
+    log.info("%s file could not be read: %s: %s", what, type(exc).__name__, exc)
+    text = str(exc)
+    again = f"Open it in {what}, save it again and upload that copy."
+    if isinstance(exc, lxml.etree.XMLSyntaxError):
+        if "amplification" in text or "entit" in text.lower():
+            return ExtractionError(
+                f"The {what} file was not read: its XML defines entities that expand far beyond the file's size "
+                "(an entity-expansion or 'billion laughs' attack)."
             )
-
-
-def _office_error(what: str, exc: Exception) -> ExtractionError:
-    return ExtractionError(f"The {what} file could not be read: {exc or type(exc).__name__}")
+        return ExtractionError(f"The {what} file could not be read: part of its content is damaged. {again}")
+    if isinstance(exc, zlib.error | zipfile.BadZipFile | EOFError):
+        return ExtractionError(f"The {what} file could not be read: its compressed content is corrupt. {again}")
+    if isinstance(exc, KeyError):
+        return ExtractionError(
+            f"The {what} file could not be read: parts every {_SUFFIX[what]} file has are missing. {again}"
+        )
+    if isinstance(exc, ValueError) and "content type is" in text:  # a macro file, template or another format
+        return ExtractionError(
+            f"The file is not a plain {what} file ({_SUFFIX[what]}): it may be macro-enabled or a template. "
+            f"Open it in {what}, save it as {_SUFFIX[what]} and upload that copy."
+        )
+    return ExtractionError(f"The {what} file could not be read; it may be damaged. {again}")
 
 
 def docx_pages(data: bytes) -> list[Page]:
     """Paragraphs and tables in order; Word headings become '#' lines; explicit page breaks number pages."""
     import docx
 
-    check_zip(data)
+    check_package(data, "Word")
     try:
         document = docx.Document(io.BytesIO(data))
         pages: list[list[str]] = [[]]
@@ -66,7 +66,7 @@ def docx_pages(data: bytes) -> list[Page]:
     except ExtractionError:
         raise
     except Exception as exc:  # python-docx and lxml raise many types on malformed files
-        raise _office_error("Word", exc) from exc
+        raise _unreadable("Word", exc) from exc
     texts = ["\n\n".join(lines) for lines in pages]
     if not broke:
         return [Page(number=None, text=texts[0], marked_headings=True)]
@@ -105,7 +105,7 @@ def pptx_pages(data: bytes) -> list[Page]:
     """One page per slide, numbered as in the deck, titled by the slide's title; notes included."""
     import pptx
 
-    check_zip(data)
+    check_package(data, "PowerPoint")
     try:
         deck = pptx.Presentation(io.BytesIO(data))
         pages = []
@@ -121,7 +121,7 @@ def pptx_pages(data: bytes) -> list[Page]:
     except ExtractionError:
         raise
     except Exception as exc:  # python-pptx and lxml raise many types on malformed files
-        raise _office_error("PowerPoint", exc) from exc
+        raise _unreadable("PowerPoint", exc) from exc
     return pages
 
 

@@ -6,12 +6,14 @@ import io
 import logging
 
 from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, LimitReachedError, WrongPasswordError
 
 from documents.formats.base import ExtractionError, Page, Progress, no_progress
 from documents.formats.image import OcrError, ocr, ocr_label
 
 log = logging.getLogger(__name__)
 
+ENCRYPTED = "The PDF is encrypted; upload a copy without a password."
 OCR_DPI = 200  # enough for body text; tesseract's time grows with the pixel count
 
 
@@ -40,12 +42,28 @@ def _text_layer(data: bytes) -> list[str]:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise ExtractionError("The PDF is encrypted; upload a copy without a password.")
+            raise ExtractionError(ENCRYPTED)
         return [page.extract_text() or "" for page in reader.pages]
     except ExtractionError:
         raise
+    except (FileNotDecryptedError, WrongPasswordError) as exc:
+        raise ExtractionError(ENCRYPTED) from exc
+    except LimitReachedError as exc:
+        raise ExtractionError(
+            "The PDF could not be read: part of it would unpack to far more than the file's size "
+            "(it looks like a decompression bomb)."
+        ) from exc
     except Exception as exc:  # pypdf raises many types on malformed files; all mean "unreadable"
-        raise ExtractionError(f"The PDF could not be read: {exc or type(exc).__name__}") from exc
+        log.info("PDF could not be read: %s: %s", type(exc).__name__, exc)
+        if b"%%EOF" not in data[-2048:]:
+            raise ExtractionError(
+                "The PDF could not be read: it is incomplete (its end is missing, as when a download or copy is "
+                "cut short). Upload a complete copy."
+            ) from exc
+        raise ExtractionError(
+            "The PDF could not be read: it is damaged. Open it in a PDF viewer, save or print it as a new PDF "
+            "and upload that."
+        ) from exc
 
 
 def _render(data: bytes, number: int) -> bytes:

@@ -44,6 +44,14 @@ SLOW_MS = 240_000
 
 NewPage = Callable[..., Page]
 expect.set_options(timeout=TIMEOUT_MS)
+# Injected by Playwright before any page script (CSP does not apply to it): every violation of the
+# page's Content-Security-Policy is logged, and the teardown of new_page fails the test on it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = `${e.sourceFile}:${e.lineNumber}`;
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${where}`);
+});
+"""
 
 
 @pytest.fixture(scope="package")
@@ -72,7 +80,8 @@ def new_page(browser: Browser, live_server: object) -> Iterator[NewPage]:
     """Open a page in a fresh browser context: `new_page(user=alice, phone=True, javascript=False)`.
 
     With a user, the context carries that user's session cookie (the journey test logs in by the form).
-    Every page records script dialogs and page errors; the test's teardown fails if any occurred.
+    Every page records script dialogs, page errors and Content-Security-Policy violations; the test's
+    teardown fails if any occurred (a test that provokes one on purpose removes it from `page.problems`).
     """
     contexts: list[BrowserContext] = []
     problems: list[str] = []
@@ -91,7 +100,9 @@ def new_page(browser: Browser, live_server: object) -> Iterator[NewPage]:
             client.force_login(user)
             cookie = client.cookies[settings.SESSION_COOKIE_NAME]
             context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": str(live_server)}])
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         page = context.new_page()
+        page.problems = problems  # type: ignore[attr-defined]
 
         def on_dialog(dialog: object) -> None:
             problems.append(f"script dialog: {dialog.message}")  # type: ignore[attr-defined]
@@ -99,6 +110,7 @@ def new_page(browser: Browser, live_server: object) -> Iterator[NewPage]:
 
         page.on("dialog", on_dialog)
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.on("console", lambda message: problems.append(message.text) if "CSP violation" in message.text else None)
         return page
 
     yield make

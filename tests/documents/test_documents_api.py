@@ -134,7 +134,7 @@ def test_empty_file_is_refused(alice_api):
 def test_file_over_the_limit_is_refused(alice_api):
     response = upload(alice_api, "big.txt", b"a" * (1024 * 1024 + 1))
     assert response.status_code == 413
-    assert "limit is 1 MB" in response.json()["error"]["message"]
+    assert "'big.txt' is larger than the 1 MB limit" in response.json()["error"]["message"]
     assert not Document.objects.exists()
 
 

@@ -5,6 +5,7 @@ import io
 import pytest
 
 from documents.extract import ExtractionError, decode_text, detect, extract
+from documents.formats.image import NO_VISION
 from tests import files
 from tests.documents import samples
 
@@ -87,7 +88,7 @@ def test_image_gets_ocr_text_marked_as_machine_generated():
     (page,) = extracted.pages  # no vision model configured here: OCR alone is enough
     assert "Invoice 12345" in page.text
     assert page.generated_by.startswith("tesseract")
-    assert extracted.warnings == ["No image description: No provider is configured for the vision role."]
+    assert extracted.warnings == [f"No image description: {NO_VISION}."]
 
 
 @pytest.mark.django_db
@@ -169,7 +170,7 @@ def test_kind_is_known_from_content(name, data, kind):
         ("pdf.txt", files.pdf(["x"]), "named .txt but it is not text: its content is a PDF"),
         ("binary.txt", b"\x00\x01\x02" * 100, "not a supported format"),
         ("junk.bin", samples.junk(), "not a supported format"),
-        ("archive.docx", b"PK\x03\x04" + b"\x00" * 100, "damaged"),
+        ("archive.docx", b"PK\x03\x04" + b"\x00" * 100, "its end is missing"),
     ],
 )
 def test_mismatched_or_unsupported_files_are_refused(name, data, message):

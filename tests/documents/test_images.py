@@ -50,3 +50,12 @@ def test_failed_caption_keeps_the_ocr_text_and_says_what_is_missing(alice, llava
     assert [c.generated_by.split(" ")[0] for c in document.chunks.all()] == ["tesseract"]
     assert "No image description" in document.warnings
     assert "cannot reach Ollama" in document.warnings
+
+
+def test_blank_picture_with_the_vision_server_down_fails_at_once_naming_it(alice, llava):
+    llava.stop()
+    document = ingested(make_document(alice, "photo.png", samples.picture(), "image"))
+    assert document.status == "failed"
+    assert document.error.startswith("Nothing could be read from the image: OCR found no text in it, and the vision")
+    assert "cannot reach Ollama" in document.error
+    assert document.error.endswith("Try again once the vision model is back.")

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from documents import ingest, services
+from documents.formats.image import NO_VISION
 from documents.models import Document
 from rag_app import vectorstore
 from rag_app.index import service as index
@@ -109,7 +110,8 @@ def test_failed_caption_does_not_fail_an_image_whose_text_was_read(alice, vision
     vision(FakeVision(fail=ProviderError("Ollama is unreachable", permanent=False, provider="ollama")))
     document = ingested(make_document(alice, "sign.png", samples.text_image(["Closed on Sundays"]), "image"))
     assert document.status == "ready", document.error
-    assert "No image description: Ollama is unreachable" in document.warnings
+    unavailable = "No image description: the vision model is unavailable right now (Ollama is unreachable)"
+    assert unavailable in document.warnings
     assert [c.generated_by for c in document.chunks.all()] == ["tesseract 5.3.0"]
 
 
@@ -131,11 +133,36 @@ def test_image_with_nothing_readable_fails_saying_why(alice, vision):
     assert index.live().stored_ids(where={"document_id": document.pk}) == set()
 
 
-def test_transient_caption_failure_with_no_text_is_raised_for_a_retry(alice, vision):
-    vision(FakeVision(fail=ProviderError("Ollama is busy", permanent=False, provider="ollama")))
+def test_blank_image_with_the_vision_model_down_fails_at_once_saying_so(alice, vision):
+    """Retrying alone would keep it queued for minutes and end with the same reason: the user retries instead."""
+    from documents.tasks import document_ingest_task
+
+    FakeVision.calls = 0
+    vision(FakeVision(fail=ProviderError("cannot reach Ollama at http://127.0.0.1:9", permanent=False)))
     document = make_document(alice, "circle.png", samples.picture(), "image")
-    with pytest.raises(ProviderError, match="busy"):
-        services.document_ingest(document_id=document.pk)
+    result = document_ingest_task.apply(args=(document.pk,))
+    assert result.state == "SUCCESS"  # not RETRY
+    document.refresh_from_db()
+    assert document.status == "failed"
+    assert document.error == (
+        "Nothing could be read from the image: OCR found no text in it, and the vision model is unavailable right "
+        "now (cannot reach Ollama at http://127.0.0.1:9). Try again once the vision model is back."
+    )
+    assert FakeVision.calls == 1
+
+
+def test_blank_image_without_a_vision_model_fails_at_once_saying_none_is_configured(alice, vision, settings):
+    from documents.tasks import document_ingest_task
+
+    FakeVision.calls = 0
+    vision(FakeVision())
+    settings.VISION_PROVIDER = "none"
+    document = make_document(alice, "circle.png", samples.picture(), "image")
+    assert document_ingest_task.apply(args=(document.pk,)).state == "SUCCESS"
+    document.refresh_from_db()
+    assert document.status == "failed"
+    assert document.error == f"Nothing could be read from the image: OCR found no text in it, and {NO_VISION}."
+    assert FakeVision.calls == 0  # nothing asked of a provider that is not there
 
 
 def test_reingest_is_harmless_and_removes_stale_vectors(alice, settings):
