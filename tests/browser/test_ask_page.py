@@ -258,7 +258,8 @@ def test_first_answer_names_the_conversation_and_its_provenance_names_every_cand
     page.locator("#id_question").fill(question)
     page.locator("#ask-button").click()
     turn = page.locator("#turns > .turn").last
-    expect(turn).to_have_attribute("data-status", "done", timeout=SLOW_MS)
+    expect(turn.locator("a.citation").first).to_be_visible(timeout=SLOW_MS)  # sources come just before the end
+    expect(page.locator("#ask-status")).to_have_text("")  # ...and the status line empties at the end
     answer = Answer.objects.get(owner=alice)
 
     # Save as note and provenance were never offered while the answer was being written.
@@ -283,3 +284,26 @@ def test_first_answer_names_the_conversation_and_its_provenance_names_every_cand
     expect(table.locator('tr[data-status="below threshold"]').first).to_contain_text("bread.txt")
     expect(table.locator("td:first-child", has_text=re.compile(r"^(document|note) \d+", re.I))).to_have_count(0)
     shot(page, "answer-with-provenance")
+
+
+def test_without_javascript_a_busy_answer_refreshes_until_done_and_chips_open_the_passage(new_page, shot, alice):
+    chunk = _plan(alice)
+    answer, _ = _answer_being_written(alice, "What is the plan?")
+    page = new_page(user=alice, javascript=False)
+    page.goto(f"/ask/c/{answer.conversation_id}/")
+    turn = page.locator(f"#answer-{answer.pk}")
+    expect(turn).to_contain_text("Answering…")
+    expect(turn.locator(".turn-actions")).to_be_hidden()
+    expect(page.get_by_role("region", name="Sources")).to_be_hidden()
+    shot(page, "01-busy")
+    Answer.objects.filter(pk=answer.pk).update(
+        status=Answer.Status.DONE, text="Dig the pond first [1].", citations=[_citation(chunk)]
+    )
+    chip = turn.locator("a.citation")
+    expect(chip).to_be_visible()  # the page refreshed itself (every 3 s while an answer is busy)
+    expect(turn.locator(".turn-actions")).to_be_visible()
+    expect(chip).to_have_attribute("title", re.compile("dig the pond"))  # the browser's own tooltip stays
+    shot(page, "02-done")
+    chip.click()
+    expect(page).to_have_url(re.compile(rf"/documents/{chunk.document_id}/#chunk-{chunk.chunk_id}$"))
+    expect(page.locator(".passage:target")).to_contain_text("dig the pond")
