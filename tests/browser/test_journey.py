@@ -1,6 +1,6 @@
 """The whole journey in a real browser: log in, drop a PDF and an image, watch them get ready, ask and
-watch the answer stream in, open a citation's passage beside it and then in its document, save the answer as a note, edit it; then
-a second user sees none of it.
+watch the answer stream in, open a citation's passage beside it and then in its document, save the answer
+as a note, edit it; then a second user sees none of it.
 
 Real Chromium, the real Celery worker, Chroma server and local models. Only the vision model (Ollama's
 llava) is the Ollama protocol double, because no Ollama binary exists in any registry this machine reaches.
