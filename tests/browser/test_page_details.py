@@ -185,13 +185,13 @@ def test_on_a_phone_the_conversations_and_new_conversation_come_first(new_page, 
             status=Answer.Status.DONE,
             text="Herons nest in colonies high in the trees near water. " * 12,
         )
-    Conversation.objects.create(owner=alice, title="An older conversation")
+    Conversation.objects.create(owner=alice, title="Another conversation")
     page = new_page(user=alice, phone=True)
     page.goto(f"/ask/c/{conversation.pk}/")
     new = page.get_by_role("link", name="+ New conversation")
     expect(new).to_be_in_viewport()
     conversations = page.get_by_role("navigation", name="Conversations")
-    expect(conversations.get_by_role("link", name="An older conversation")).to_be_in_viewport()
+    expect(conversations.get_by_role("link", name="Another conversation")).to_be_in_viewport()
     assert new.bounding_box()["y"] < page.locator("#turns").bounding_box()["y"]
     shot(page, "ask")
 
