@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import html
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_POST
 
 from documents import selectors as document_selectors
@@ -34,8 +38,16 @@ def note_list_view(request: HttpRequest) -> HttpResponse:
     tag = request.GET.get("tag", "")[:100]
     notes = selectors.note_list(owner=owner, query=query, tag=tag)
     page = Paginator(notes, PAGE_SIZE).get_page(request.GET.get("page"))
+    for note in page.object_list:
+        note.excerpt = _excerpt(note.body)
     context = {"page": page, "q": query, "tag": tag, "tags": selectors.note_tag_names(owner=owner)}
     return render(request, "notes/list.html", context)
+
+
+def _excerpt(body: str, length: int = 180) -> str:
+    """The start of a note as plain text: its Markdown rendered and sanitised, then stripped of tags."""
+    text = " ".join(html.unescape(strip_tags(render_markdown(body))).split())
+    return Truncator(text).chars(length)
 
 
 def _form_context(title: str, body: str, tags: str, version: int | None) -> dict[str, object]:

@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.generic import RedirectView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from rag_app.views import home_view
@@ -18,6 +20,8 @@ api: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", home_view, name="home"),
+    # Browsers ask for /favicon.ico whatever the page links; the icon is the SVG in static/.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg")), name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("documents/", include("documents.urls")),

@@ -78,7 +78,7 @@ class Candidate:
     keyword_coverage: float | None = None
     fused_score: float = 0.0
     chunk_id: str = ""
-    title: str = ""
+    title: str = ""  # every candidate's, not only the sources': provenance names the ones left out too
     status: str = "candidate"  # candidate, given (to the model), not found (in the database), below threshold
 
     def as_dict(self) -> dict[str, object]:
@@ -131,7 +131,22 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
         candidates=ranked, embedding_provider=embedder.endpoint.kind, embedding_model=embedder.endpoint.model
     )
     result.sources = _verified_sources(owner, [c for c in ranked if c.status == "candidate"], k)
+    _name(owner, [c for c in ranked if not c.title])
     return result
+
+
+def _name(owner: User, candidates: Sequence[Candidate]) -> None:
+    """Give candidates that did not become sources the title of their document or note (owner's only)."""
+    document_ids = {p for (kind, p, _) in (c.key for c in candidates) if kind == "document"}
+    note_ids = {p for (kind, p, _) in (c.key for c in candidates) if kind == "note"}
+    titles = {
+        ("document", pk): title
+        for pk, title in selectors.document_list(owner=owner).filter(pk__in=document_ids).values_list("pk", "title")
+    }
+    notes = Note.objects.filter(owner=owner, pk__in=note_ids).values_list("pk", "title")
+    titles.update({("note", pk): f"Note: {title}" for pk, title in notes})
+    for c in candidates:
+        c.title = titles.get((c.key[0], c.key[1]), "")
 
 
 def _scope_ids(owner: User, scope: Scope) -> tuple[list[int] | None, list[int] | None]:

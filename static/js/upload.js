@@ -1,11 +1,13 @@
 // Drag-and-drop (or chosen) files go one by one to POST /api/documents/ with upload progress and a
 // result per file; the document list then refreshes itself (htmx) and polls while anything is busy.
-// Without JavaScript the form posts to the page as usual.
+// Each result can be dismissed; one whose document has finished (ready or failed: the row then says so)
+// clears itself a few seconds later. Without JavaScript the form posts to the page as usual.
 
 const form = document.getElementById("upload-form");
 const input = document.getElementById("id_file");
 const zone = document.getElementById("dropzone");
 const results = document.getElementById("upload-results");
+const LINGER_MS = 4000;
 
 function csrfToken() {
   return form.querySelector("input[name=csrfmiddlewaretoken]").value;
@@ -31,7 +33,13 @@ function resultItem(file) {
   const message = document.createElement("span");
   message.className = "upload-message";
   message.textContent = "Uploading…";
-  item.append(name, " ", bar, " ", message);
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "dismiss";
+  close.setAttribute("aria-label", `Dismiss: ${file.name}`);
+  close.textContent = "×";
+  close.addEventListener("click", () => dismiss(item));
+  item.append(name, bar, message, close);
   results.prepend(item);
   return { item, bar, message };
 }
@@ -47,6 +55,22 @@ function say(row, kind, text, link) {
     row.message.append(" ", a);
   }
   if (kind === "failed") row.message.setAttribute("role", "alert");
+}
+
+function dismiss(item) {
+  if (item.contains(document.activeElement)) input.focus(); // keep the keyboard user's place on the page
+  item.remove();
+}
+
+// Results whose document's row now shows it finished clear themselves (the row carries the news on).
+function clearFinished() {
+  for (const item of results.querySelectorAll("li[data-document-id]:not([data-clearing])")) {
+    const row = document.querySelector(`#documents tr[data-document-id="${item.dataset.documentId}"]`);
+    if (row && (row.dataset.status === "ready" || row.dataset.status === "failed")) {
+      item.dataset.clearing = "true";
+      setTimeout(() => dismiss(item), LINGER_MS);
+    }
+  }
 }
 
 function errorMessage(xhr) {
@@ -73,6 +97,7 @@ function send(file, row) {
     xhr.addEventListener("loadend", () => {
       if (xhr.status === 201 || xhr.status === 200) {
         const doc = JSON.parse(xhr.responseText);
+        row.item.dataset.documentId = doc.id;
         if (xhr.status === 201) say(row, "uploaded", "uploaded; its progress is shown in the list below.");
         else say(row, "duplicate", "was uploaded before, as", { href: `${form.action}${doc.id}/`, text: doc.title });
         resolve(true);
@@ -125,6 +150,9 @@ if (form && input && zone && results) {
     zone.classList.remove("dragging");
     if (e.dataTransfer && e.dataTransfer.files.length) uploadAll([...e.dataTransfer.files]);
   });
+  // The list is swapped whole (htmx) after each upload and on every poll while something is busy.
+  const list = document.getElementById("documents");
+  if (list) new MutationObserver(clearFinished).observe(list.parentNode, { childList: true });
   // A file dropped beside the zone would make the browser leave the page to show it.
   window.addEventListener("dragover", (e) => e.preventDefault());
   window.addEventListener("drop", (e) => e.preventDefault());

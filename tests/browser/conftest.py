@@ -2,7 +2,8 @@
 
 live_server serves the test database in a thread of this process; the real Celery worker (tests/conftest.py)
 uses the same database, Chroma server and media folder. Screenshots of each page a test visits go to
-test-output/screenshots/<test>/<page>.png.
+test-output/screenshots/<test>/<page>-desktop.png (1280x900) and <page>-phone.png (390x844), and axe-core
+(vendored in tests/browser/vendor/axe/) checks the page at both sizes: any violation fails the test.
 
 Playwright is used directly rather than through pytest-playwright: that plugin keeps one Playwright (and
 so an asyncio loop marked as running on the main thread) for the whole session, which makes Django refuse
@@ -14,15 +15,19 @@ from __future__ import annotations
 import base64
 import os
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect, sync_playwright
 
+from documents import services as document_services
+from documents.models import Document
 from tests.processes import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,6 +41,8 @@ FLAGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
+AXE = Path(__file__).parent / "vendor" / "axe" / "axe-4.14.1.min.js"
+WITHOUT_JAVASCRIPT: weakref.WeakSet[Page] = weakref.WeakSet()  # pages opened with JavaScript off
 DESKTOP = ViewportSize(width=1280, height=900)
 PHONE = ViewportSize(width=390, height=844)
 TIMEOUT_MS = 20_000
@@ -103,6 +110,8 @@ def new_page(browser: Browser, live_server: object) -> Iterator[NewPage]:
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         page = context.new_page()
         page.problems = problems  # type: ignore[attr-defined]
+        if not javascript:
+            WITHOUT_JAVASCRIPT.add(page)
 
         def on_dialog(dialog: object) -> None:
             problems.append(f"script dialog: {dialog.message}")  # type: ignore[attr-defined]
@@ -121,16 +130,67 @@ def new_page(browser: Browser, live_server: object) -> Iterator[NewPage]:
 
 @pytest.fixture
 def shot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
-    """Save a full-page screenshot as test-output/screenshots/<test>/<name>.png."""
+    """Screenshot the page at desktop and phone size (<test>/<name>-desktop.png, -phone.png), checking it with axe.
+
+    The page goes back to its own size afterwards.
+    """
     folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
     folder.mkdir(parents=True, exist_ok=True)
 
     def take(page: Page, name: str) -> Path:
-        path = folder / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+        own = page.viewport_size
+        paths = {}
+        for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(size)
+            paths[label] = folder / f"{name}-{label}.png"
+            page.screenshot(path=str(paths[label]), full_page=True)
+            violations = axe_violations(page)
+            assert violations == [], f"axe on {page.url} ({name}, {label}): {violations}"
+        if own is not None:
+            page.set_viewport_size(own)
+        return paths["desktop"]
 
     return take
+
+
+def axe_violations(page: Page) -> list[str]:
+    """What axe-core (every rule it runs by default: WCAG 2.x A/AA and best practices) finds wrong on the page."""
+    if page in WITHOUT_JAVASCRIPT:
+        return _axe_without_javascript(page)
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    found: list[str] = page.evaluate(
+        """async () => (await axe.run(document, { resultTypes: ["violations"] })).violations.map(
+            v => `${v.id} (${v.impact}): ${v.help}: ` + v.nodes.map(n => n.target.join(" ")).join(", "))"""
+    )
+    return found
+
+
+def _axe_without_javascript(page: Page) -> list[str]:
+    """axe on a page shown without JavaScript (where axe itself cannot run: no timers fire).
+
+    Its DOM is loaded, scripts removed, into a page that runs scripts, at the same address and size.
+    """
+    html = re.sub(r"<(script|noscript)\b.*?</\1>", "", page.content(), flags=re.S | re.I)
+    html = html.replace("<head>", f'<head><base href="{page.url}">', 1)
+    browser = page.context.browser
+    assert browser is not None
+    checker = browser.new_context(viewport=page.viewport_size)
+    try:
+        twin = checker.new_page()
+        twin.set_content(html, wait_until="load")
+        assert twin.evaluate("getComputedStyle(document.body).marginTop") == "0px", "app.css did not load"
+        return axe_violations(twin)
+    finally:
+        checker.close()
+
+
+def make_document(owner: User, name: str, data: bytes = b"Some text about herons.", **fields: object) -> Document:
+    """A document row without the worker (its state set by the test)."""
+    document, _ = document_services.document_create(owner=owner, upload=SimpleUploadedFile(name, data), enqueue=False)
+    Document.objects.filter(pk=document.pk).update(**fields)
+    document.refresh_from_db()
+    return document
 
 
 def drop_files(page: Page, selector: str, files: list[tuple[str, bytes, str]]) -> None:

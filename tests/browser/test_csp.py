@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from documents.models import Document
 from notes import services as note_services
-from tests.browser.test_pages import make_document
+from tests.browser.conftest import make_document
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,6 +1,6 @@
 """The whole journey in a real browser: log in, drop a PDF and an image, watch them get ready, ask and
-watch the answer stream in, follow a citation to its passage, save the answer as a note, edit it; then
-a second user sees none of it.
+watch the answer stream in, open a citation's passage beside it and then in its document, save the answer
+as a note, edit it; then a second user sees none of it.
 
 Real Chromium, the real Celery worker, Chroma server and local models. Only the vision model (Ollama's
 llava) is the Ollama protocol double, because no Ollama binary exists in any registry this machine reaches.
@@ -130,16 +130,23 @@ def test_journey_upload_ask_cite_save_and_edit_then_another_user_sees_nothing(
     expect(page.locator(".turn:last-child .provenance")).to_contain_text("SmolLM2-135M-Instruct")
     shot(page, "08-answer")
 
-    # The first source opens the right passage of the PDF: page 2, where the start month is.
+    # The first source opens beside the answer: the right passage of the PDF, page 2, where the start month is...
     expect(citation).to_have_attribute("href", re.compile(rf"/documents/{pdf_doc.pk}/#chunk-{pdf_doc.pk}:\d+$"))
     citation.click()
+    source = page.get_by_role("region", name="Sources").locator(".source[aria-current]")
+    expect(source).to_contain_text("starts in March")
+    expect(source).to_contain_text("Page 2")
+    expect(page).to_have_url(re.compile(rf"/ask/c/{answer.conversation_id}/$"))
+    shot(page, "09-source-beside-the-answer")
+    # ...and from there the document itself, at that passage.
+    source.get_by_role("link", name=re.compile("Open the document")).click()
     expect(page).to_have_url(re.compile(rf"/documents/{pdf_doc.pk}/#chunk-{pdf_doc.pk}:\d+$"))
     target = page.locator(".passage:target")
     expect(target).to_be_visible()
     expect(target).to_contain_text("starts in March")
     expect(target.locator(".page")).to_have_text("Page 2")
     expect(target).to_be_in_viewport()
-    shot(page, "09-cited-passage")
+    shot(page, "09b-cited-passage")
 
     # Save the answer as a note, then edit it with the live Markdown preview.
     page.go_back()

@@ -6,31 +6,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from documents import services as document_services
 from documents.models import Chunk, Document
 from notes import services as note_services
 from notes.models import Note
 from rag_app.providers.config import role_config
 from rag_app.providers.models import ProviderHealth
 from tests import files
-from tests.browser.conftest import SLOW_MS, log_in
+from tests.browser.conftest import SLOW_MS, log_in, make_document
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 XSS = "<img src=x onerror=alert(1)><script>alert('x')</script>"
 HOSTILE_NAME = "<img src=x onerror=alert(1)>.txt"  # no "/": the server keeps only a path's last part
-
-
-def make_document(owner, name, data=b"Some text about herons.", **fields):
-    """A document row without the worker (its state set by the test)."""
-    document, _ = document_services.document_create(owner=owner, upload=SimpleUploadedFile(name, data), enqueue=False)
-    Document.objects.filter(pk=document.pk).update(**fields)
-    document.refresh_from_db()
-    return document
 
 
 def assert_no_horizontal_scroll(page: Page) -> None:

@@ -39,6 +39,14 @@ def test_an_off_topic_question_gets_no_sources(alice):
     result = retrieve(owner=alice, question="How do I bake sourdough bread?", k=4)
     assert result.sources == []
     assert {c.status for c in result.candidates} == {"below threshold"}
+    assert {c.title for c in result.candidates} == {"tower.txt"}  # provenance names what was left out
+
+
+def test_candidates_left_out_are_named_by_their_note_title(alice):
+    note = note_services.note_create(owner=alice, title="Sourdough", body="Feed the starter twice a day.")
+    note_index(note_id=note.pk)
+    result = retrieve(owner=alice, question="How tall is the Eiffel Tower?", k=4)
+    assert [(c.status, c.title) for c in result.candidates] == [("below threshold", "Note: Sourdough")]
 
 
 def test_another_users_passages_are_never_retrieved(alice, bob):
