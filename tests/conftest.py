@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -76,6 +77,19 @@ def _stack_tier_has_chroma(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("chroma_server")
 
 
+def _set_for_the_session(name: str, value: object) -> None:
+    """Set a setting below any override_settings in force (pytest-django's `settings` fixture is one).
+
+    The Chroma server starts when the first test of a tier needs it, possibly while that test has
+    settings overridden; a plain assignment would land in the override and vanish when it ends.
+    """
+    target: Any = getattr(settings, "_wrapped")  # noqa: B009 - the private holder has no public name
+    while hasattr(target, "default_settings"):
+        target = target.default_settings
+    setattr(target, name, value)
+    setattr(settings, name, value)
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Chroma server (the one the chromadb wheel ships), shared by tests and the worker."""
@@ -90,7 +104,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/api/v2/heartbeat", proc, log, timeout=60)
-    settings.CHROMA_URL = url
+    _set_for_the_session("CHROMA_URL", url)
     yield url
     stop(proc)
 

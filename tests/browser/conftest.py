@@ -158,11 +158,19 @@ def axe_violations(page: Page) -> list[str]:
     if page in WITHOUT_JAVASCRIPT:
         return _axe_without_javascript(page)
     if not page.evaluate("typeof window.axe === 'object'"):
-        page.add_script_tag(path=str(AXE))
+        # Evaluated through the DevTools protocol: a <script> tag would be an inline script the page's CSP
+        # (rightly) blocks, and the test would report a violation of its own making.
+        page.evaluate(AXE.read_text())
+    problems: list[str] = getattr(page, "problems", [])
+    before = len(problems)
     found: list[str] = page.evaluate(
         """async () => (await axe.run(document, { resultTypes: ["violations"] })).violations.map(
             v => `${v.id} (${v.impact}): ${v.help}: ` + v.nodes.map(n => n.target.join(" ")).join(", "))"""
     )
+    # axe adds <style> elements of its own while it checks; the page's CSP rightly blocks them. Those
+    # reports are axe's, not the page's: any other violation during the run still counts.
+    page.wait_for_timeout(50)  # the reports arrive as console messages, just after
+    problems[before:] = [p for p in problems[before:] if "style-src-elem blocked inline" not in p]
     return found
 
 

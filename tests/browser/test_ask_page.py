@@ -88,7 +88,6 @@ def test_a_reloaded_answer_resumes_from_its_events_with_markdown_rendered_safely
     expect(box.locator("li")).to_have_count(2)
     expect(box.locator("li").nth(1)).to_contain_text("build")
     expect(box.locator("img, script, [onerror], a[href^='javascript']")).to_have_count(0)
-
     # A reload in the middle follows the answer again from its first event (the page had nothing stored).
     with page.expect_request(re.compile(rf"/api/answers/{answer.pk}/events/")):
         page.reload()
@@ -106,6 +105,10 @@ def test_a_reloaded_answer_resumes_from_its_events_with_markdown_rendered_safely
     expect(page.locator("#ask-status")).to_have_text("")
     expect(box.locator("li")).to_have_text(["dig", "build"])
     shot(page, "02-done-truncated")
+    # Chromium reports the event handler met by DOMPurify's inert parse of the hostile token (sent on
+    # purpose above, and replayed by the reload) as blocked by the CSP: a second line of defence.
+    # Any other violation still fails the test.
+    page.problems[:] = [p for p in page.problems if not ("script-src-attr" in p and "/vendor/dompurify/" in p)]
 
 
 def test_a_dropped_connection_picks_up_after_the_last_event_it_saw(new_page, alice):
