@@ -25,6 +25,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from documents import services as document_services
 from documents.models import Document
@@ -174,12 +175,22 @@ def axe_violations(page: Page) -> list[str]:
     return found
 
 
+def _settled_content(page: Page) -> str:
+    """The page's HTML; a page that refreshes itself (meta refresh while busy) may be mid-navigation."""
+    for _ in range(5):
+        try:
+            return page.content()
+        except PlaywrightError:
+            page.wait_for_load_state("load")
+    return page.content()
+
+
 def _axe_without_javascript(page: Page) -> list[str]:
     """axe on a page shown without JavaScript (where axe itself cannot run: no timers fire).
 
     Its DOM is loaded, scripts removed, into a page that runs scripts, at the same address and size.
     """
-    html = re.sub(r"<(script|noscript)\b.*?</\1>", "", page.content(), flags=re.S | re.I)
+    html = re.sub(r"<(script|noscript)\b.*?</\1>", "", _settled_content(page), flags=re.S | re.I)
     html = html.replace("<head>", f'<head><base href="{page.url}">', 1)
     browser = page.context.browser
     assert browser is not None

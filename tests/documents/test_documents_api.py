@@ -56,12 +56,13 @@ def test_every_supported_format_is_accepted(alice_api, name, data, kind, mime_ty
 
 
 def test_same_file_again_returns_the_existing_document(alice_api, bob_api):
-    first = upload(alice_api, "report.pdf", files.pdf(["Figures."]))
-    again = upload(alice_api, "copy-of-report.pdf", files.pdf(["Figures."]))
+    pdf = files.pdf(["Figures."])  # one file: two PDFs made in different seconds differ in their dates
+    first = upload(alice_api, "report.pdf", pdf)
+    again = upload(alice_api, "copy-of-report.pdf", pdf)
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
     assert Document.objects.count() == 1
-    assert upload(bob_api, "report.pdf", files.pdf(["Figures."])).status_code == 201  # bob's own copy
+    assert upload(bob_api, "report.pdf", pdf).status_code == 201  # bob's own copy
 
 
 def test_detail_reports_progress(alice_api):
