@@ -7,6 +7,7 @@ the real Celery worker with the in-process local models, retrieval on the real C
 import openai
 import pytest
 from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from notes import indexing as note_indexing
 from notes import services as note_services
@@ -129,13 +130,13 @@ def test_a_wrong_key_raises_the_sdks_authentication_error(live_server, db):
 
 def test_langchain_chat_openai_invokes_and_streams(worker, live_server, alice):
     ready_document(alice, "tower.txt", TOWER)
-    chat = ChatOpenAI(
-        base_url=f"{live_server.url}/v1", api_key=token_create(owner=alice, name="langchain")[1], model="rag"
-    )
+    key = SecretStr(token_create(owner=alice, name="langchain")[1])
+    chat = ChatOpenAI(base_url=f"{live_server.url}/v1", api_key=key, model="rag")
     message = chat.invoke("How tall is the Eiffel Tower?")
-    assert "[1] tower.txt" in message.content
+    assert "[1] tower.txt" in message.text
+    assert message.usage_metadata is not None
     assert message.usage_metadata["total_tokens"] > 0
     pieces = list(chat.stream("How tall is the Eiffel Tower?"))
-    streamed = "".join(p.content for p in pieces)
+    streamed = "".join(p.text for p in pieces)
     assert len(pieces) >= 3
     assert "[1] tower.txt" in streamed
