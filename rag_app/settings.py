@@ -67,15 +67,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "csp",
     # The floors, lowest first: each app imports only from those above it in this list.
+    "rag_app.accounts",
     "rag_app.providers",
     "rag_app.index",
     "documents",
     "notes",
     "rag_app.qa",
     "rag_app.evals",
+    "rag_app.openai_api",
 ]
 
 MIDDLEWARE = [
@@ -151,7 +152,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "rag_app.accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
@@ -265,6 +266,9 @@ BATCH_CONCURRENCY = env_int("BATCH_CONCURRENCY", 8, minimum=1)
 
 # --- Notes.
 NOTE_MAX_CHARS = env_int("NOTE_MAX_CHARS", 100_000, minimum=1)
+
+# --- API tokens (rag_app/accounts): a new token expires after this many days; 0: never.
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 0, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -5,12 +5,11 @@ from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from rag_app.views import home_view
 
 api: list[URLPattern | URLResolver] = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("", include("rag_app.accounts.api_urls")),
     # Each app's api_urls lists its own full paths; qa comes before notes for its notes/from-answer/.
     path("", include("documents.api_urls")),
     path("", include("rag_app.qa.api_urls")),
@@ -24,9 +23,11 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg")), name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("rag_app.accounts.urls")),
     path("documents/", include("documents.urls")),
     path("ask/", include("rag_app.qa.urls")),
     path("notes/", include("notes.urls")),
     path("api/", include((api, "api"))),
     path("admin/", admin.site.urls),
+    path("v1/", include("rag_app.openai_api.urls")),  # OpenAI clients add /v1 to base_url themselves
 ]

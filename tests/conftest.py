@@ -24,9 +24,9 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from pytest_django.fixtures import Settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from rag_app.accounts.services import token_create
 from rag_app.index import fingerprint
 from rag_app.index import service as index
 from rag_app.providers import breaker, config
@@ -200,8 +200,8 @@ def staff_client(client: Client, staff: User) -> Client:
 
 def _api_for(user: User) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, secret = token_create(owner=user, name="tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     return client
 
 

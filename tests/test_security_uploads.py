@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from documents.models import Document
+from rag_app.accounts.services import token_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,12 +66,12 @@ def send_until_answered(
 
 
 def test_a_60_mb_api_upload_is_refused_from_its_content_length_without_being_sent(live_server, alice, media_root):
-    token = Token.objects.create(user=alice)
+    _, token = token_create(owner=alice, name="test")
     before = set(media_root.rglob("*"))
     sent, response, body = send_until_answered(
         live_server.url,
         "/api/documents/",
-        {"Authorization": f"Token {token.key}", "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+        {"Authorization": f"Token {token}", "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
         60 * MB,
     )
     assert response.status == 413
@@ -112,8 +112,8 @@ def test_a_file_growing_past_the_limit_while_streaming_is_dropped(live_server, a
     settings.MAX_UPLOAD_MB = 1
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1000  # so the file streams to a temporary file on disk
-    token = Token.objects.create(user=alice)
-    with httpx.Client(base_url=live_server.url, headers={"Authorization": f"Token {token.key}"}) as api:
+    _, token = token_create(owner=alice, name="test")
+    with httpx.Client(base_url=live_server.url, headers={"Authorization": f"Token {token}"}) as api:
         response = api.post("/api/documents/", files={"file": ("big.txt", b"a" * (MB + 200_000), "text/plain")})
         assert response.status_code == 413
         assert response.json()["error"] == {

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rest_framework.authtoken.models import Token
 from tqdm import tqdm
 
+from rag_app.accounts.services import token_create
 from rag_app.evals import corpus, evaluation
 from rag_app.evals import qa_bench as bench
 from rag_app.evals.bench import calls
@@ -71,10 +71,10 @@ class Command(BaseCommand):
         _check_app(app_url)
         self.stderr.write(f"ingesting {options['corpus']} for a throwaway asker ...")
         with corpus.throwaway_owner(Path(options["corpus"]), prefix="bench", own_collection=False) as owner:
-            token = Token.objects.create(user=owner)
+            _, secret = token_create(owner=owner, name="bench_qa")
             with httpx.Client(
                 base_url=app_url,
-                headers={"Authorization": f"Token {token.key}", "Accept": "text/event-stream"},
+                headers={"Authorization": f"Bearer {secret}", "Accept": "text/event-stream"},
                 timeout=httpx.Timeout(settings.ANSWER_TIMEOUT + 30, connect=10),
                 limits=httpx.Limits(max_connections=max(levels) + 4, max_keepalive_connections=max(levels) + 4),
             ) as client:
