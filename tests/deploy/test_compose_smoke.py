@@ -37,7 +37,7 @@ pytestmark = [
     pytest.mark.stack,
     pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root"),
 ]
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), default=Path("/usr/lib/postgresql/15/bin"))  # Debian's
 VENV_BIN = Path(sys.executable).parent
 SERVERS = ["postgres", "redis", "chroma"]
 APPS = ["web", "worker", "worker-qa", "beat"]
