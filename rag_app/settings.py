@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "csp",
     # The floors, lowest first: each app imports only from those above it in this list.
     "rag_app.accounts",
+    "rag_app.ops",  # probes and worker heartbeats (issue 16)
     "rag_app.providers",
     "rag_app.index",
     "documents",
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "rag_app.ops.probes.ProbeMiddleware",  # first: /healthz and /readyz skip host checks and redirects
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -263,6 +265,9 @@ ANSWER_TEMPERATURE = env_float("ANSWER_TEMPERATURE", 0.0)
 # never stands in front of everyone's interactive questions on the Q&A queue.
 BATCH_MAX_QUESTIONS = env_int("BATCH_MAX_QUESTIONS", 500, minimum=1)
 BATCH_CONCURRENCY = env_int("BATCH_CONCURRENCY", 8, minimum=1)
+
+# --- Process health (issue 16): /readyz wants, per queue, a worker heartbeat at most 3 intervals old.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15, minimum=1)
 
 # --- Notes.
 NOTE_MAX_CHARS = env_int("NOTE_MAX_CHARS", 100_000, minimum=1)

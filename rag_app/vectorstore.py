@@ -96,6 +96,12 @@ def _errors() -> Iterator[None]:
         raise VectorStoreError(f"Chroma refused the request: {exc}", permanent=True) from exc
 
 
+def heartbeat() -> None:
+    """Raise VectorStoreError unless Chroma answers (readiness probes)."""
+    with _errors():
+        _connected().heartbeat()
+
+
 def _where(filters: Filter, any_of: Sequence[Filter] = ()) -> dict[str, Any]:
     """Chroma's where clause: every key of filters must match (a list: any of its values), and one of any_of."""
     clauses: list[dict[str, Any]] = [

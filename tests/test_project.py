@@ -1,8 +1,6 @@
-"""Project-level promises: every setting documented, the compose file valid."""
+"""Project-level promises: every setting documented, no model change without a migration."""
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,18 +13,6 @@ def test_every_environment_variable_is_documented_in_env_example():
     documented = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert len(read) > 20
     assert read - documented == set()
-
-
-def test_docker_compose_file_is_valid(tmp_path):
-    # Debian's docker-compose (1.29) is installed by scripts/system-packages; no Docker engine is needed.
-    assert shutil.which("docker-compose"), "docker-compose is missing: run scripts/system-packages"
-    shutil.copy(ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
-    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
-    result = subprocess.run(
-        ["docker-compose", "config", "--services"], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    assert {"postgres", "redis", "chroma", "web", "worker", "migrate"} <= set(result.stdout.split())
 
 
 @pytest.mark.django_db

@@ -15,21 +15,29 @@ def unreachable_vision(settings):
     settings.PROVIDER_TIMEOUT = 2
 
 
-def test_anonymous_monitors_get_only_the_overall_status(client):
-    body = client.get("/api/health/").json()
-    assert set(body) == {"status"}
+def test_anonymous_monitors_and_users_get_states_only(client, alice_api, unreachable_vision):
+    provider_health_task()
+    for body in (client.get("/api/health/").json(), alice_api.get("/api/health/").json()):
+        assert body == {
+            "status": "degraded",
+            "roles": {
+                "chat": {"primary": {"state": "ok"}, "fallback": None},
+                "embeddings": {"primary": {"state": "ok"}, "fallback": None},
+                "vision": {"primary": {"state": "down"}, "fallback": None},
+            },
+        }
 
 
-def test_before_any_check_states_are_unknown(alice_api):
-    body = alice_api.get("/api/health/").json()
+def test_before_any_check_states_are_unknown(staff_api):
+    body = staff_api.get("/api/health/").json()
     assert body["roles"]["chat"]["primary"]["kind"] == "local"
     assert body["roles"]["chat"]["primary"]["state"] == "unknown"
     assert body["roles"]["embeddings"]["fallback"] is None
 
 
-def test_periodic_check_stores_results_and_reports_degraded_when_vision_is_down(alice_api, unreachable_vision):
+def test_periodic_check_stores_results_and_reports_degraded_when_vision_is_down(staff_api, unreachable_vision):
     assert provider_health_task() == 3
-    body = alice_api.get("/api/health/").json()
+    body = staff_api.get("/api/health/").json()
     chat = body["roles"]["chat"]["primary"]
     assert (chat["state"], chat["details"]["context_length"]) == ("ok", 8192)
     assert body["roles"]["embeddings"]["primary"]["details"]["embedding_dimension"] == 384

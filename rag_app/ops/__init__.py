@@ -1,0 +1,1 @@
+"""Process health: the liveness and readiness probes, and the workers' heartbeats they read."""
