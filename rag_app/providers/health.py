@@ -18,10 +18,10 @@ def check(endpoint: Endpoint, role: Role) -> Health:
     return kinds.get(endpoint.kind).check(endpoint, role)
 
 
-def health_refresh() -> list[ProviderHealth]:
-    """Test every configured endpoint of every role now and store the results."""
+def health_refresh(roles: tuple[Role, ...] = ROLES) -> list[ProviderHealth]:
+    """Test every configured endpoint of the roles (all by default) now and store the results."""
     rows = []
-    for role in ROLES:
+    for role in roles:
         config = role_config(role)
         for slot, endpoint in ((Slot.PRIMARY, config.primary), (Slot.FALLBACK, config.fallback)):
             if endpoint is None:
