@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from rag_app.providers import config, kinds
-from rag_app.providers.base import ROLES, Health
+from rag_app.providers.base import ROLES, Endpoint, Health
 from rag_app.providers.config import setting_endpoint
 from rag_app.providers.environment import environment_rows
 from rag_app.providers.health import check, health_refresh
@@ -72,6 +72,12 @@ def _describe(health: Health) -> str:
     return ", ".join(facts)
 
 
+def _names(error: str, endpoint: Endpoint) -> bool:
+    """Whether a connection error already says which endpoint it is about (by label or address)."""
+    address = endpoint.base_url.rstrip("/").removesuffix("/v1")
+    return endpoint.label in error or bool(address and address in error)
+
+
 @admin.register(ProviderSetting)
 class ProviderSettingAdmin(admin.ModelAdmin[ProviderSetting]):
     """Choose which provider serves each role; changes reach running processes within seconds."""
@@ -118,7 +124,7 @@ class ProviderSettingAdmin(admin.ModelAdmin[ProviderSetting]):
         where = f"{endpoint.label} at {endpoint.base_url or 'this process'}"
         if result.ok:
             messages.success(request, f"Connected to {where}: {_describe(result)}.")
-        elif endpoint.label in result.error:  # the error names the endpoint already: say it once
+        elif _names(result.error, endpoint):  # the error names the endpoint already: say it once
             messages.error(request, f"The connection test failed: {result.error}")
         else:
             messages.error(request, f"{where} failed the test: {result.error}")

@@ -95,3 +95,9 @@ def test_the_settings_list_shows_what_the_environment_gives_each_role(staff_clie
     assert any("chat|Primary|LLM_PROVIDER|local|SmolLM2" in r and "overridden by" in r for r in rows), rows
     assert any("embeddings|Primary|LLM_PROVIDER|local" in r and "Yes" in r for r in rows), rows
     assert any("vision|Primary|VISION_PROVIDER|none" in r and "Not configured" in r for r in rows), rows
+
+
+def test_an_ollama_failure_names_its_address_once(staff_client):
+    data = form(role="vision", kind="ollama", base_url="http://127.0.0.1:9", timeout_seconds="1", _test_connection="1")
+    said = messages_of(staff_client.post(ADD_URL, data).content.decode())
+    assert said.count("127.0.0.1:9") == 1, said
