@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from documents import selectors, services
 from documents.forms import ReturnForm, UploadForm
 from documents.models import Document
+from documents.search import passage_matches
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
 
@@ -41,6 +42,10 @@ def document_list_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     documents = selectors.document_list(owner=current_user(request), query=query, status=status)
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    if query.strip():  # where the words were found, for each document on this page
+        found = passage_matches(owner=current_user(request), query=query, document_ids=[d.pk for d in page])
+        for document in page:
+            document.match = found.get(document.pk)  # type: ignore[attr-defined]
     context = {
         "page": page,
         "q": query,
