@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from documents import selectors, services
 from documents.forms import ReturnForm, UploadForm
 from documents.models import Document
+from documents.page_images import PageImageError, page_png
 from documents.search import passage_matches
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
@@ -111,6 +112,35 @@ def document_file_view(request: HttpRequest, document_id: int) -> FileResponse:
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@login_required
+def document_page_image_view(request: HttpRequest, document_id: int, number: int) -> HttpResponse:
+    """A PDF page rendered as a PNG (for a citation's page beside the answer, and the page view)."""
+    try:
+        png = page_png(_own(request, document_id), number)
+    except PageImageError as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def document_page_view(request: HttpRequest, document_id: int, number: int) -> HttpResponse:
+    """One page of a document: the PDF page as an image (where it is a PDF) and the passages from it."""
+    document = _own(request, document_id)
+    if number < 1 or (document.page_count and number > document.page_count):
+        raise Http404(f"The document has no page {number}.")
+    context = {
+        "document": document,
+        "number": number,
+        "chunks": document.chunks.filter(page=number),
+        "previous": number - 1 if number > 1 else None,
+        "next": number + 1 if document.page_count and number < document.page_count else None,
+    }
+    return render(request, "documents/page.html", context)
 
 
 @login_required

@@ -330,6 +330,7 @@
     a.href = c.url || `${withId(urls.documentUrl, c.document_id)}#chunk-${c.chunk_id}`;
     Object.assign(a.dataset, {
       n: c.n,
+      documentId: c.document_id ?? "",
       title: c.title,
       page: c.page ?? "",
       heading: c.heading || "",
@@ -384,6 +385,22 @@
     return box;
   }
 
+  // A cited page of a PDF as printed (rendered by the server; nothing shows for other kinds).
+  function printedPage(c) {
+    const pageUrl = `${withId(urls.documentUrl, c.dataset.documentId)}pages/${c.dataset.page}/`;
+    const figure = el("figure", "page-image");
+    const img = document.createElement("img");
+    img.alt = `Page ${c.dataset.page} of ${c.dataset.title}, as printed`;
+    img.loading = "lazy";
+    img.src = pageUrl.replace(/\/$/, ".png");
+    img.addEventListener("error", () => figure.remove());
+    figure.append(img);
+    const open = el("a", "open-page", `See page ${c.dataset.page} on its own`);
+    open.href = pageUrl;
+    open.append(hidden(`: ${c.dataset.title}`));
+    return [figure, open];
+  }
+
   const layout = document.getElementById("ask-layout");
   const panel = document.getElementById("sources-panel");
   const panelList = document.getElementById("sources-list");
@@ -404,6 +421,7 @@
         link.href = c.href;
         link.append(hidden(`: ${c.dataset.title}`));
         item.append(title, el("p", "meta", facts(c)), passage(c.dataset.text), link);
+        if (c.dataset.page && c.dataset.documentId) item.append(...printedPage(c));
         if (c === a) item.setAttribute("aria-current", "true");
         return item;
       }),
