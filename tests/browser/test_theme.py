@@ -18,7 +18,7 @@ LIGHT_BG = "rgb(255, 255, 255)"
 
 
 def background(page: Page) -> str:
-    return page.evaluate("getComputedStyle(document.body).backgroundColor")
+    return str(page.evaluate("getComputedStyle(document.body).backgroundColor"))
 
 
 def test_dark_from_the_system_then_the_toggle_is_remembered_and_applied_before_paint(new_page, shot, alice):
