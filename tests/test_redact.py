@@ -27,3 +27,17 @@ def test_a_users_document_page_hides_the_address(alice, alice_client, db):
     assert "cannot reach Ollama)" in page
     assert "10.9.8.7" not in page
     assert "10.9.8.7" not in alice_client.get("/documents/").content.decode()
+
+
+def test_an_answers_error_event_reaches_a_user_without_the_address(alice, db):
+    from rag_app.qa import sse, stream
+    from tests.qa.helpers import stored_answer
+
+    answer = stored_answer(owner=alice, question="q")
+    stream.reset(answer.pk)
+    stream.Publisher(answer.pk).send(
+        "error", {"code": "provider", "message": "vllm:x at http://10.0.0.9:8001/v1 is down"}
+    )
+    public = "".join(sse.events(answer, public=True))
+    assert '"message": "vllm:x is down"' in public
+    assert "10.0.0.9" in "".join(sse.events(answer))  # staff's stream keeps it
