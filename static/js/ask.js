@@ -393,11 +393,14 @@
     img.alt = `Page ${c.dataset.page} of ${c.dataset.title}, as printed`;
     img.loading = "lazy";
     img.src = pageUrl.replace(/\/$/, ".png");
-    img.addEventListener("error", () => figure.remove());
-    figure.append(img);
     const open = el("a", "open-page", `See page ${c.dataset.page} on its own`);
     open.href = pageUrl;
     open.append(hidden(`: ${c.dataset.title}`));
+    img.addEventListener("error", () => {
+      figure.remove(); // not a PDF: there is no printed page to show
+      open.remove();
+    });
+    figure.append(img);
     return [figure, open];
   }
 
@@ -504,8 +507,10 @@
   document.getElementById("sources-close").addEventListener("click", closeSources);
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
+    // Focus in the panel: Escape closes it (and any preview a resting pointer brought up); else the preview.
+    const inPanel = !panel.hidden && (panel.contains(document.activeElement) || document.activeElement === document.body);
     if (!preview.hidden) hidePreview();
-    else if (!panel.hidden && (panel.contains(document.activeElement) || document.activeElement === document.body)) closeSources();
+    if (inPanel) closeSources();
   });
 
   // --- Answer actions: copy, regenerate, edit and resend (feedback goes through htmx) ----------------
