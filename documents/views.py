@@ -12,6 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from documents import selectors, services
 from documents.forms import ReturnForm, UploadForm
 from documents.models import Document
+from documents.page_images import PageImageError, page_png
+from documents.search import passage_matches
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
 
@@ -41,6 +43,10 @@ def document_list_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     documents = selectors.document_list(owner=current_user(request), query=query, status=status)
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    if query.strip():  # where the words were found, for each document on this page
+        found = passage_matches(owner=current_user(request), query=query, document_ids=[d.pk for d in page])
+        for document in page:
+            document.match = found.get(document.pk)  # type: ignore[attr-defined]
     context = {
         "page": page,
         "q": query,
@@ -106,6 +112,35 @@ def document_file_view(request: HttpRequest, document_id: int) -> FileResponse:
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@login_required
+def document_page_image_view(request: HttpRequest, document_id: int, number: int) -> HttpResponse:
+    """A PDF page rendered as a PNG (for a citation's page beside the answer, and the page view)."""
+    try:
+        png = page_png(_own(request, document_id), number)
+    except PageImageError as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def document_page_view(request: HttpRequest, document_id: int, number: int) -> HttpResponse:
+    """One page of a document: the PDF page as an image (where it is a PDF) and the passages from it."""
+    document = _own(request, document_id)
+    if number < 1 or (document.page_count and number > document.page_count):
+        raise Http404(f"The document has no page {number}.")
+    context = {
+        "document": document,
+        "number": number,
+        "chunks": document.chunks.filter(page=number),
+        "previous": number - 1 if number > 1 else None,
+        "next": number + 1 if document.page_count and number < document.page_count else None,
+    }
+    return render(request, "documents/page.html", context)
 
 
 @login_required

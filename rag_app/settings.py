@@ -108,7 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
             # Shared template libraries that belong to no single app.
-            "libraries": {"markdown": "rag_app.markdown"},
+            "libraries": {"markdown": "rag_app.markdown", "redact": "rag_app.redact"},
         },
     },
 ]
@@ -195,7 +195,8 @@ CHROMA_COLLECTION = env_str("CHROMA_COLLECTION", "chunks")
 # Provider kinds are checked against rag_app/providers/kinds.py when the app starts (ProvidersConfig.ready).
 LLM_PROVIDER = env_str("LLM_PROVIDER", "local").lower()
 LLM_FALLBACK_PROVIDER = env_str("LLM_FALLBACK_PROVIDER", "none").lower()
-VISION_PROVIDER = env_str("VISION_PROVIDER", "ollama").lower()
+# Vision is off unless configured (OCR still reads images): a first start without Ollama looks healthy.
+VISION_PROVIDER = env_str("VISION_PROVIDER", "none").lower()
 VISION_FALLBACK_PROVIDER = env_str("VISION_FALLBACK_PROVIDER", "none").lower()
 MODEL_CACHE_DIR = env_path("MODEL_CACHE_DIR", Path.home() / ".cache" / "rag-app" / "models")
 LOCAL_TORCH_THREADS = env_int("LOCAL_TORCH_THREADS", 0, minimum=0)

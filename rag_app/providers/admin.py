@@ -10,10 +10,11 @@ from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from rag_app.providers import kinds
-from rag_app.providers.base import ROLES, Health
+from rag_app.providers import config, kinds
+from rag_app.providers.base import ROLES, Endpoint, Health
 from rag_app.providers.config import setting_endpoint
-from rag_app.providers.health import check
+from rag_app.providers.environment import environment_rows
+from rag_app.providers.health import check, health_refresh
 from rag_app.providers.models import ProviderCall, ProviderHealth, ProviderSetting, Slot
 
 
@@ -71,12 +72,19 @@ def _describe(health: Health) -> str:
     return ", ".join(facts)
 
 
+def _names(error: str, endpoint: Endpoint) -> bool:
+    """Whether a connection error already says which endpoint it is about (by label or address)."""
+    address = endpoint.base_url.rstrip("/").removesuffix("/v1")
+    return endpoint.label in error or bool(address and address in error)
+
+
 @admin.register(ProviderSetting)
 class ProviderSettingAdmin(admin.ModelAdmin[ProviderSetting]):
     """Choose which provider serves each role; changes reach running processes within seconds."""
 
     form = ProviderSettingForm
     change_form_template = "admin/providers/providersetting/change_form.html"
+    change_list_template = "admin/providers/providersetting/change_list.html"
     list_display = ["role", "slot", "kind", "model", "base_url", "enabled", "key_set", "health", "updated_at"]
     list_filter = ["role", "kind", "enabled"]
     actions = ["test_connection"]
@@ -116,8 +124,35 @@ class ProviderSettingAdmin(admin.ModelAdmin[ProviderSetting]):
         where = f"{endpoint.label} at {endpoint.base_url or 'this process'}"
         if result.ok:
             messages.success(request, f"Connected to {where}: {_describe(result)}.")
+        elif _names(result.error, endpoint):  # the error names the endpoint already: say it once
+            messages.error(request, f"The connection test failed: {result.error}")
         else:
             messages.error(request, f"{where} failed the test: {result.error}")
+
+    def _recheck(self, request: HttpRequest, role: str) -> None:
+        """Test the role's providers now, so the health badge shows the change at once (not within a minute)."""
+        config.invalidate()
+        for health in health_refresh((next(r for r in ROLES if r == role),)):
+            if not health.ok:
+                messages.warning(request, f"{health.role} {health.slot} ({health.kind}:{health.model}): {health.error}")
+
+    def save_model(self, request: HttpRequest, obj: ProviderSetting, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        self._recheck(request, obj.role)
+
+    def delete_model(self, request: HttpRequest, obj: ProviderSetting) -> None:
+        super().delete_model(request, obj)
+        self._recheck(request, obj.role)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProviderSetting]) -> None:
+        roles = set(queryset.values_list("role", flat=True))
+        super().delete_queryset(request, queryset)
+        for role in sorted(roles):
+            self._recheck(request, role)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra = {**(extra_context or {}), "environment_rows": environment_rows()}
+        return super().changelist_view(request, extra)
 
     @admin.action(description="Test connection")
     def test_connection(self, request: HttpRequest, queryset: QuerySet[ProviderSetting]) -> None:

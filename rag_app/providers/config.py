@@ -48,7 +48,8 @@ def check_environment() -> None:
             raise ImproperlyConfigured(f"Environment variable {name}={value!r} is invalid: expected one of {expected}.")
 
 
-def _env_kinds(role: Role) -> tuple[str, str]:
+def env_kinds(role: Role) -> tuple[str, str]:
+    """The kinds the environment names for a role's primary and fallback ("none" for an empty slot)."""
     s = settings
     if role == "vision":
         return s.VISION_PROVIDER, s.VISION_FALLBACK_PROVIDER
@@ -76,7 +77,7 @@ def setting_endpoint(row: ProviderSetting) -> Endpoint | None:
 
 
 def _load(role: Role) -> RoleConfig:
-    primary_kind, fallback_kind = _env_kinds(role)
+    primary_kind, fallback_kind = env_kinds(role)
     slots = {
         Slot.PRIMARY: env_endpoint(primary_kind, role),
         Slot.FALLBACK: env_endpoint(fallback_kind, role),

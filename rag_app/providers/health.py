@@ -18,10 +18,10 @@ def check(endpoint: Endpoint, role: Role) -> Health:
     return kinds.get(endpoint.kind).check(endpoint, role)
 
 
-def health_refresh() -> list[ProviderHealth]:
-    """Test every configured endpoint of every role now and store the results."""
+def health_refresh(roles: tuple[Role, ...] = ROLES) -> list[ProviderHealth]:
+    """Test every configured endpoint of the roles (all by default) now and store the results."""
     rows = []
-    for role in ROLES:
+    for role in roles:
         config = role_config(role)
         for slot, endpoint in ((Slot.PRIMARY, config.primary), (Slot.FALLBACK, config.fallback)):
             if endpoint is None:
@@ -86,11 +86,13 @@ def health_overview() -> dict[str, Any]:
     def serving(role: str) -> bool:
         return any(slot and slot["state"] != "down" for slot in roles[role].values())
 
+    # A role nobody configured (vision by default) is a choice, not an outage: OCR still reads images.
+    not_configured = [role for role, slots in roles.items() if not any(slots.values())]
     primaries_ok = all(r["primary"] is None or r["primary"]["state"] == "ok" for r in roles.values())
     if not serving("chat") or not serving("embeddings"):
         status = "down"
-    elif primaries_ok and serving("vision"):
+    elif primaries_ok and (serving("vision") or "vision" in not_configured):
         status = "ok"
     else:
         status = "degraded"
-    return {"status": status, "roles": roles}
+    return {"status": status, "roles": roles, "not_configured": not_configured}

@@ -18,6 +18,7 @@ from rag_app.errors import ApplicationError
 from rag_app.pagination import paginated_response
 from rag_app.qa import save_note, selectors, services, sse
 from rag_app.qa.models import Answer, Conversation
+from rag_app.redact import without_addresses
 
 
 class AnswerOutputSerializer(serializers.ModelSerializer[Answer]):
@@ -119,8 +120,9 @@ class EventStreamRenderer(renderers.BaseRenderer):
 STREAMING_RENDERERS = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, EventStreamRenderer]
 
 
-def _sse_response(answer: Answer, after: str = "0") -> StreamingHttpResponse:
-    response = StreamingHttpResponse(sse.events(answer, after=after), content_type="text/event-stream")
+def _sse_response(request: Request, answer: Answer, after: str = "0") -> StreamingHttpResponse:
+    public = not request.user.is_staff
+    response = StreamingHttpResponse(sse.events(answer, after=after, public=public), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass events on as they come
     return response
@@ -153,10 +155,11 @@ class AskApi(APIView):
             tags=data.validated_data.get("tags", []),
         )
         if data.validated_data["stream"]:
-            return _sse_response(answer)
+            return _sse_response(request, answer)
         answer = sse.wait(answer)
         if answer.status == Answer.Status.FAILED:
-            raise ApplicationError(answer.error, status=503, code="provider_unavailable")
+            error = answer.error if request.user.is_staff else without_addresses(answer.error)
+            raise ApplicationError(error, status=503, code="provider_unavailable")
         return Response(AnswerOutputSerializer(answer).data, status=status.HTTP_200_OK)
 
 
@@ -184,7 +187,7 @@ class AnswerEventsApi(APIView):
     def get(self, request: Request, answer_id: int) -> HttpResponseBase:
         answer = get_object_or_404(selectors.answer_list(owner=current_user(request)), pk=answer_id)
         after = request.headers.get("Last-Event-ID") or request.query_params.get("after") or "0"
-        return _sse_response(answer, after=after)
+        return _sse_response(request, answer, after=after)
 
 
 class ConversationListApi(APIView):

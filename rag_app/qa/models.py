@@ -60,6 +60,10 @@ class Answer(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The asker's verdict (thumbs up/down and why), for staff and evaluation (rag_app/qa/feedback.py).
+    rating = models.CharField(max_length=4, choices=[("up", "Helpful"), ("down", "Not helpful")], blank=True)
+    feedback_reason = models.TextField(blank=True)
+    feedback_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

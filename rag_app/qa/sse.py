@@ -12,6 +12,7 @@ from rag_app import db
 from rag_app.errors import ApplicationError
 from rag_app.qa import stream
 from rag_app.qa.models import Answer
+from rag_app.redact import without_addresses
 
 KEEPALIVE_SECONDS = 15.0
 _FINAL = {"done", "error"}
@@ -23,8 +24,10 @@ def format_event(kind: str, data: dict[str, object], event_id: str = "") -> str:
     return f"{head}event: {kind}\ndata: {json.dumps(data)}\n\n"
 
 
-def events(answer: Answer, *, after: str = "0") -> Iterator[str]:
+def events(answer: Answer, *, after: str = "0", public: bool = False) -> Iterator[str]:
     """SSE messages: meta first, then the worker's events as they come, until done or error.
+
+    public (an asker who is not staff): an error's message leaves out internal addresses.
 
     A comment line every KEEPALIVE_SECONDS keeps proxies from closing a quiet stream; a question
     nobody picks up within ANSWER_TIMEOUT ends with an error event that says so.
@@ -39,7 +42,10 @@ def events(answer: Answer, *, after: str = "0") -> Iterator[str]:
             continue
         for event in batch:
             after = event.id
-            yield format_event(event.kind, event.data, event.id)
+            data = event.data
+            if public and event.kind == "error" and isinstance(data.get("message"), str):
+                data = {**data, "message": without_addresses(data["message"])}
+            yield format_event(event.kind, data, event.id)
             if event.kind in _FINAL:
                 return
     yield format_event("error", {"code": "timeout", "message": _timeout_message()})

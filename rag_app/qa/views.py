@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from documents import selectors as document_selectors
+from notes import selectors as note_selectors
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
 from rag_app.markdown import render_markdown
@@ -19,16 +23,42 @@ from rag_app.qa.models import Answer, Conversation
 _BUSY = (Answer.Status.PENDING, Answer.Status.STREAMING)
 
 
-def _page(request: HttpRequest, conversation: Conversation | None, status: int = 200, **extra: object) -> HttpResponse:
+def _ask_form(request: HttpRequest, data: object = None) -> AskForm:
+    """The ask form with the owner's ready documents and note tags to choose a scope from."""
+    owner = current_user(request)
+    documents = document_selectors.document_list(owner=owner, status="ready").order_by("title")
+    return AskForm(
+        data,
+        documents=[(d.pk, d.title) for d in documents[:500]],
+        tags=note_selectors.note_tag_names(owner=owner),
+    )
+
+
+def _page(
+    request: HttpRequest,
+    conversation: Conversation | None,
+    status: int = 200,
+    form: AskForm | None = None,
+    **extra: object,
+) -> HttpResponse:
     owner = current_user(request)
     answers = list(conversation.answers.order_by("created_at", "id")) if conversation else []
     for answer in answers:
         answer.html = render_markdown(answer.text)  # type: ignore[attr-defined]
+    form = form or _ask_form(request)
+    scope = answers[-1].scope if answers and not form.is_bound else {}  # a follow-up keeps the last scope
+    posted = cast(QueryDict, form.data)
     context = {
         "conversation": conversation,
         "conversations": selectors.conversation_list(owner=owner, include_batches=False)[:50],
         "answers": answers,
         "busy": any(a.status in _BUSY for a in answers),
+        "scope_documents": form.fields["documents"].choices,  # type: ignore[attr-defined]
+        "scope_tags": form.fields["tags"].choices,  # type: ignore[attr-defined]
+        "chosen_documents": [
+            str(v) for v in (posted.getlist("documents") if form.is_bound else scope.get("document_ids", []))
+        ],
+        "chosen_tags": list(posted.getlist("tags") if form.is_bound else scope.get("tags", [])),
         **extra,
     }
     return render(request, "qa/ask.html", context, status=status)
@@ -40,16 +70,24 @@ def ask_view(request: HttpRequest) -> HttpResponse:
     """A new conversation; POST (without JavaScript) queues the question and opens its conversation."""
     if request.method == "GET":
         return _page(request, None)
-    form = AskForm(request.POST)
+    form = _ask_form(request, request.POST)
     form.is_valid()  # a conversation id that is not a number means a new conversation
     question = form.cleaned_data.get("question") or ""
     conversation_id = form.cleaned_data.get("conversation_id")
     try:
-        answer = services.answer_create(owner=current_user(request), question=question, conversation_id=conversation_id)
+        if form.has_error("documents") or form.has_error("tags"):
+            raise ApplicationError("Choose documents and tags from the lists (one of them is no longer there).")
+        answer = services.answer_create(
+            owner=current_user(request),
+            question=question,
+            conversation_id=conversation_id,
+            document_ids=form.cleaned_data.get("documents") or [],
+            tags=form.cleaned_data.get("tags") or [],
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         conversation = selectors.conversation_list(owner=current_user(request)).filter(pk=conversation_id or 0).first()
-        return _page(request, conversation, status=exc.status, question=question)
+        return _page(request, conversation, status=exc.status, form=form, question=question)
     url = reverse("qa:conversation", args=[answer.conversation_id])
     return redirect(f"{url}#answer-{answer.pk}")
 
@@ -58,7 +96,14 @@ def ask_view(request: HttpRequest) -> HttpResponse:
 def conversation_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """A conversation: every turn with its sources, and the form for a follow-up."""
     owner = current_user(request)
-    return _page(request, get_object_or_404(selectors.conversation_list(owner=owner), pk=conversation_id))
+    conversation = get_object_or_404(selectors.conversation_list(owner=owner), pk=conversation_id)
+    # "Edit and resend" without JavaScript: ?edit=<answer id> puts that question back in the box.
+    edit = (
+        conversation.answers.filter(pk=request.GET.get("edit", "")).first()
+        if request.GET.get("edit", "").isdigit()
+        else None
+    )
+    return _page(request, conversation, question=edit.question if edit else "")
 
 
 @login_required

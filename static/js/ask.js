@@ -96,6 +96,13 @@
   function showActions(turn) {
     const actions = turn.el.querySelector(".turn-actions");
     actions.querySelector("form.save-note").action = withId(urls.noteUrl, turn.answerId);
+    actions.querySelector("form.regenerate").action = withId(urls.regenerateUrl, turn.answerId);
+    actions.querySelector("a.edit-resend").href =
+      `${withId(urls.conversationUrl, form.elements.conversation_id.value)}?edit=${turn.answerId}#id_question`;
+    const feedback = actions.querySelector("form.feedback");
+    feedback.action = withId(urls.feedbackUrl, turn.answerId);
+    feedback.setAttribute("hx-post", feedback.action);
+    if (window.htmx) window.htmx.process(feedback);
     const details = actions.querySelector("details.provenance");
     details.querySelector(".provenance-body").dataset.loaded = ""; // what was recorded is complete only now
     actions.hidden = false;
@@ -215,11 +222,34 @@
     document.title = page.title;
   }
 
+  // --- Scope: which documents and tags a question searches (nothing ticked: everything) -------------
+  const scopeBox = document.getElementById("scope");
+  function chosenScope() {
+    const ticked = (name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((i) => i.value);
+    return { documents: ticked("documents").map(Number), tags: ticked("tags") };
+  }
+  function describeScope() {
+    const { documents, tags } = chosenScope();
+    const parts = [];
+    if (documents.length) parts.push(`${documents.length} document${documents.length === 1 ? "" : "s"}`);
+    if (tags.length) parts.push(`notes tagged ${tags.join(", ")}`);
+    document.getElementById("scope-summary").textContent = parts.join(", ") || "everything";
+  }
+  if (scopeBox) {
+    scopeBox.addEventListener("change", describeScope);
+    document.getElementById("scope-everything").addEventListener("click", () => {
+      for (const box of scopeBox.querySelectorAll("input[type=checkbox]")) box.checked = false;
+      describeScope();
+    });
+  }
+
   // --- Asking ----------------------------------------------------------------------------------------
-  async function ask(question) {
+  async function ask(question, scope = chosenScope()) {
     const element = template.content.firstElementChild.cloneNode(true);
     element.querySelector(".question").append(question);
     element.dataset.status = "pending";
+    element.dataset.documents = scope.documents.join(",");
+    element.dataset.tags = scope.tags.join(",");
     turns.appendChild(element);
     promote(element);
     const turn = new Turn(element);
@@ -234,6 +264,8 @@
           question,
           stream: true,
           conversation_id: Number(form.elements.conversation_id.value) || null,
+          documents: scope.documents,
+          tags: scope.tags,
         }),
         credentials: "same-origin",
       });
@@ -298,6 +330,7 @@
     a.href = c.url || `${withId(urls.documentUrl, c.document_id)}#chunk-${c.chunk_id}`;
     Object.assign(a.dataset, {
       n: c.n,
+      documentId: c.document_id ?? "",
       title: c.title,
       page: c.page ?? "",
       heading: c.heading || "",
@@ -352,6 +385,25 @@
     return box;
   }
 
+  // A cited page of a PDF as printed (rendered by the server; nothing shows for other kinds).
+  function printedPage(c) {
+    const pageUrl = `${withId(urls.documentUrl, c.dataset.documentId)}pages/${c.dataset.page}/`;
+    const figure = el("figure", "page-image");
+    const img = document.createElement("img");
+    img.alt = `Page ${c.dataset.page} of ${c.dataset.title}, as printed`;
+    img.loading = "lazy";
+    img.src = pageUrl.replace(/\/$/, ".png");
+    const open = el("a", "open-page", `See page ${c.dataset.page} on its own`);
+    open.href = pageUrl;
+    open.append(hidden(`: ${c.dataset.title}`));
+    img.addEventListener("error", () => {
+      figure.remove(); // not a PDF: there is no printed page to show
+      open.remove();
+    });
+    figure.append(img);
+    return [figure, open];
+  }
+
   const layout = document.getElementById("ask-layout");
   const panel = document.getElementById("sources-panel");
   const panelList = document.getElementById("sources-list");
@@ -372,6 +424,7 @@
         link.href = c.href;
         link.append(hidden(`: ${c.dataset.title}`));
         item.append(title, el("p", "meta", facts(c)), passage(c.dataset.text), link);
+        if (c.dataset.page && c.dataset.documentId) item.append(...printedPage(c));
         if (c === a) item.setAttribute("aria-current", "true");
         return item;
       }),
@@ -454,8 +507,45 @@
   document.getElementById("sources-close").addEventListener("click", closeSources);
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
+    // Focus in the panel: Escape closes it (and any preview a resting pointer brought up); else the preview.
+    const inPanel = !panel.hidden && (panel.contains(document.activeElement) || document.activeElement === document.body);
     if (!preview.hidden) hidePreview();
-    else if (!panel.hidden && (panel.contains(document.activeElement) || document.activeElement === document.body)) closeSources();
+    if (inPanel) closeSources();
+  });
+
+  // --- Answer actions: copy, regenerate, edit and resend (feedback goes through htmx) ----------------
+  const questionOf = (turnElement) => turnElement.querySelector(".question").lastChild.textContent.trim();
+  const split = (text) => (text ? text.split(",") : []);
+
+  async function copyAnswer(turnElement) {
+    try {
+      await navigator.clipboard.writeText(turnElement.querySelector(".answer-text").innerText.trim());
+      status.textContent = "Copied the answer.";
+    } catch (err) {
+      status.textContent = "Could not copy: the browser did not allow it. Select the text and copy it instead.";
+    }
+  }
+
+  turns.addEventListener("click", (e) => {
+    const turnElement = e.target.closest && e.target.closest(".turn");
+    if (!turnElement) return;
+    if (e.target.closest(".copy-answer")) {
+      copyAnswer(turnElement);
+    } else if (e.target.closest("a.edit-resend") && e.button === 0 && !e.ctrlKey && !e.metaKey && !e.shiftKey) {
+      e.preventDefault();
+      textarea.value = questionOf(turnElement);
+      textarea.focus();
+      textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+      status.textContent = "The question is in the box: change it and press Ask.";
+    }
+  });
+  turns.addEventListener("submit", (e) => {
+    if (!e.target.matches("form.regenerate")) return;
+    e.preventDefault();
+    const turnElement = e.target.closest(".turn");
+    const scope = { documents: split(turnElement.dataset.documents).map(Number), tags: split(turnElement.dataset.tags) };
+    button.disabled = true;
+    ask(questionOf(turnElement), scope).finally(() => (button.disabled = false));
   });
 
   // --- Start -------------------------------------------------------------------------------------------

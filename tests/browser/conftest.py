@@ -2,7 +2,8 @@
 
 live_server serves the test database in a thread of this process; the real Celery worker (tests/conftest.py)
 uses the same database, Chroma server and media folder. Screenshots of each page a test visits go to
-test-output/screenshots/<test>/<page>-desktop.png (1280x900) and <page>-phone.png (390x844), and axe-core
+test-output/screenshots/<test>/<page>-desktop.png (1280x900) and <page>-phone.png (390x844), the same in the
+dark theme as <page>-dark-desktop.png and <page>-dark-phone.png, and axe-core
 (vendored in tests/browser/vendor/axe/) checks the page at both sizes: any violation fails the test.
 
 Playwright is used directly rather than through pytest-playwright: that plugin keeps one Playwright (and
@@ -44,6 +45,7 @@ FLAGS = [
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 AXE = Path(__file__).parent / "vendor" / "axe" / "axe-4.14.1.min.js"
 WITHOUT_JAVASCRIPT: weakref.WeakSet[Page] = weakref.WeakSet()  # pages opened with JavaScript off
+COLOR_SCHEME: weakref.WeakKeyDictionary[Page, str] = weakref.WeakKeyDictionary()  # what shot() emulates now
 DESKTOP = ViewportSize(width=1280, height=900)
 PHONE = ViewportSize(width=390, height=844)
 TIMEOUT_MS = 20_000
@@ -141,12 +143,18 @@ def shot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
     def take(page: Page, name: str) -> Path:
         own = page.viewport_size
         paths = {}
-        for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
-            page.set_viewport_size(size)
-            paths[label] = folder / f"{name}-{label}.png"
-            page.screenshot(path=str(paths[label]), full_page=True)
-            violations = axe_violations(page)
-            assert violations == [], f"axe on {page.url} ({name}, {label}): {violations}"
+        # Both themes (the system's prefers-color-scheme; the dark files are <name>-dark-desktop.png ...).
+        for scheme, suffix in (("light", ""), ("dark", "-dark")):
+            page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+            COLOR_SCHEME[page] = scheme
+            for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+                page.set_viewport_size(size)
+                paths[label + suffix] = folder / f"{name}{suffix}-{label}.png"
+                page.screenshot(path=str(paths[label + suffix]), full_page=True)
+                violations = axe_violations(page)
+                assert violations == [], f"axe on {page.url} ({name}, {scheme}, {label}): {violations}"
+        page.emulate_media(color_scheme="light")
+        COLOR_SCHEME[page] = "light"
         if own is not None:
             page.set_viewport_size(own)
         return paths["desktop"]
@@ -194,7 +202,8 @@ def _axe_without_javascript(page: Page) -> list[str]:
     html = html.replace("<head>", f'<head><base href="{page.url}">', 1)
     browser = page.context.browser
     assert browser is not None
-    checker = browser.new_context(viewport=page.viewport_size)
+    scheme = COLOR_SCHEME.get(page, "light")
+    checker = browser.new_context(viewport=page.viewport_size, color_scheme=scheme)  # type: ignore[arg-type]
     try:
         twin = checker.new_page()
         twin.set_content(html, wait_until="load")

@@ -191,8 +191,9 @@ def _health(role: str, *, ok: bool, error: str = "") -> None:
 
 
 def test_staff_see_which_model_is_down_and_users_are_told_when_answers_cannot_work(
-    new_page, shot, alice, django_user_model
+    new_page, shot, alice, django_user_model, settings
 ):
+    settings.VISION_PROVIDER = "ollama"
     admin = django_user_model.objects.create_user("olga", password="olga-pass-123", is_staff=True, is_superuser=True)
     _health("chat", ok=True)
     _health("embeddings", ok=True)
@@ -217,7 +218,7 @@ def test_staff_see_which_model_is_down_and_users_are_told_when_answers_cannot_wo
     expect(users.locator(".outage")).to_have_count(0)  # vision down: answers still work
     ProviderHealth.objects.filter(role="chat").update(ok=False, error="connection refused")
     users.goto("/documents/")
-    expect(users.locator(".outage")).to_contain_text("Answers are unavailable right now")
+    expect(users.locator(".outage")).to_contain_text("Answering is unavailable right now")
     shot(users, "user-outage-notice")
 
 

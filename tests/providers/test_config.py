@@ -36,7 +36,9 @@ def test_chat_fallback_but_never_for_embeddings(settings):
     assert config.role_config("embeddings").fallback is None
 
 
-def test_vision_defaults_to_ollama_llava(settings):
+def test_vision_is_off_by_default_and_ollama_llava_when_chosen(settings):
+    assert config.role_config("vision").primary is None
+    settings.VISION_PROVIDER = "ollama"
     assert config.role_config("vision").primary.model == settings.OLLAMA_VISION_MODEL == "llava:7b"
 
 

@@ -62,6 +62,8 @@ def provider_health_badge() -> dict[str, Any]:
         "status": overview["status"],
         "problems": problems,
         "down_roles": down_roles,
+        "not_configured": overview["not_configured"],
+        "not_configured_uses": {role: ROLE_USES[role] for role in overview["not_configured"]},
         "admin_url": reverse("admin:providers_providerhealth_changelist"),
         "settings_url": reverse("admin:providers_providersetting_changelist"),
     }
@@ -69,12 +71,11 @@ def provider_health_badge() -> dict[str, Any]:
 
 @register.inclusion_tag("providers/_outage_notice.html")
 def provider_outage_notice() -> dict[str, Any]:
-    """A notice to users when answering or processing cannot work at all (no details, no addresses)."""
-    overview = health_overview()
-    roles = overview["roles"]
-    unavailable = [
-        role
-        for role in ("chat", "embeddings")
-        if all(slot is None or slot["state"] == "down" for slot in roles[role].values())
-    ]
-    return {"unavailable": unavailable, "uses": [ROLE_USES[r] for r in unavailable]}
+    """A notice to users naming only what cannot work now (no details, no addresses)."""
+    roles = health_overview()["roles"]
+
+    def down(role: str) -> bool:
+        slots = [slot for slot in roles[role].values() if slot is not None]
+        return bool(slots) and all(slot["state"] == "down" for slot in slots)
+
+    return {"chat_down": down("chat"), "embeddings_down": down("embeddings")}
