@@ -13,6 +13,7 @@ from django.utils import timezone
 from documents.chunking import Passage, chunk_pages
 from documents.extract import ExtractionError, extract
 from documents.models import Chunk, Document
+from rag_app import metrics
 from rag_app.index import service as index
 from rag_app.index.items import IndexPassage
 
@@ -36,11 +37,24 @@ class Progress:
         self.document_id = document.pk
         self.deadline = deadline
         self._last = 0.0
+        self._stage: tuple[str, float] | None = None
+
+    def _time_stage(self, stage: str | None) -> None:
+        """Observe how long the stage that ends took (rag_ingest_stage_seconds), and start timing the next."""
+        now = time.monotonic()
+        if self._stage is not None:
+            metrics.INGEST_STAGE_SECONDS.labels(self._stage[0]).observe(now - self._stage[1])
+        self._stage = (stage, now) if stage is not None else None
 
     def stage(self, stage: Document.Stage, total: int = 0) -> None:
         """Start a stage (done resets to 0)."""
         self._check_deadline()
+        self._time_stage(stage.value)
         self._write(stage=stage, progress_done=0, progress_total=total, stage_started_at=timezone.now())
+
+    def finish(self) -> None:
+        """The last stage is over."""
+        self._time_stage(None)
 
     def advance(self, done: int, total: int | None = None) -> None:
         """Record progress within the stage (throttled)."""
@@ -119,6 +133,8 @@ def run(document: Document, *, deadline: float | None = None) -> Document:
             "updated_at",
         ]
     )
+    progress.finish()
+    metrics.INGESTED.labels("ready").inc()
     log.info("Ingested document %s: %s chunks", document.pk, len(passages))
     return document
 

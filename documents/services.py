@@ -19,6 +19,7 @@ from documents import ingest
 from documents.chunking import Passage
 from documents.extract import ExtractionError, detect
 from documents.models import Document, shorten_name
+from rag_app import metrics
 from rag_app.errors import ApplicationError, ServiceError
 from rag_app.index import service as index
 
@@ -177,6 +178,7 @@ def document_fail(*, document: Document, reason: str) -> Document:
     Document.objects.filter(pk=document.pk).update(
         status=document.status, error=document.error, chunk_count=0, updated_at=timezone.now()
     )
+    metrics.INGESTED.labels("failed").inc()
     log.warning("Document %s failed: %s", document.pk, reason)
     return document
 

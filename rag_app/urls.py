@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from rag_app.metrics_view import metrics_view
 from rag_app.views import home_view
 
 api: list[URLPattern | URLResolver] = [
@@ -29,4 +30,5 @@ urlpatterns = [
     path("notes/", include("notes.urls")),
     path("api/", include((api, "api"))),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus; staff or METRICS_TOKEN only
 ]

@@ -12,7 +12,7 @@ from dataclasses import replace
 from django.conf import settings
 from django.utils import timezone
 
-from rag_app import db
+from rag_app import db, metrics
 from rag_app.errors import ApplicationError, ServiceError
 from rag_app.markdown import render_markdown
 from rag_app.providers import registry
@@ -69,6 +69,7 @@ def answer_generate(*, answer_id: int) -> Answer:
     answer.finished_at = timezone.now()
     answer.duration_ms = int((answer.finished_at - answer.created_at).total_seconds() * 1000)
     answer.save()
+    metrics.ANSWERS.labels(answer.status, _path(answer)).inc()
     if answer.status == Answer.Status.DONE:
         publisher.send("done", {"answer_id": answer.pk, "status": answer.status, "duration_ms": answer.duration_ms})
     return answer
@@ -150,6 +151,13 @@ def _fit(answer: Answer, retrieval: Retrieval, prompt: Prompt) -> list[Source]:
             code="context_too_small",
         )
     return [replace(s, n=i) for i, s in enumerate(packing.kept, start=1)]
+
+
+def _path(answer: Answer) -> str:
+    """How far an answer got: the model (it was asked), not_found (nothing matched), retrieval (failed before)."""
+    if answer.status == Answer.Status.DONE:
+        return "model" if answer.citations else "not_found"
+    return "model" if answer.context_tokens else "retrieval"
 
 
 def _standalone(answer: Answer) -> str:
