@@ -70,6 +70,7 @@ def answer_generate(*, answer_id: int) -> Answer:
     answer.duration_ms = int((answer.finished_at - answer.created_at).total_seconds() * 1000)
     answer.save()
     metrics.ANSWERS.labels(answer.status, _path(answer)).inc()
+    log.info("Answer %s %s in %s ms (%s)", answer.pk, answer.status, answer.duration_ms, _path(answer))
     if answer.status == Answer.Status.DONE:
         publisher.send("done", {"answer_id": answer.pk, "status": answer.status, "duration_ms": answer.duration_ms})
     return answer
