@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from prometheus_client import (
@@ -23,6 +24,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 from prometheus_client.core import REGISTRY, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -128,6 +130,19 @@ def exposition() -> bytes:
         multiprocess.MultiProcessCollector(shared)  # type: ignore[no-untyped-call]
         return generate_latest(shared) + generate_latest(scrape)
     return generate_latest(REGISTRY) + generate_latest(scrape)
+
+
+def serve_process_metrics(port: int, addr: str = "0.0.0.0") -> tuple[Any, Any]:
+    """Serve this host's process figures (no scrape-time ones) on their own port: a worker pod on Kubernetes.
+
+    Unprotected, as Prometheus' own exporters are: the port is for the cluster's network, never a public one.
+    Returns (server, thread).
+    """
+    registry: Collector = REGISTRY
+    if multiprocess_dir() is not None:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return start_http_server(port, addr=addr, registry=registry)
 
 
 def queue_lengths() -> Samples:

@@ -280,6 +280,8 @@ DATABASES["default"]["ENGINE"] = str(DATABASES["default"]["ENGINE"]).replace(
     "django.db.backends.", "django_prometheus.db.backends.", 1
 )
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# A Celery worker on a host of its own (a Kubernetes pod) serves its figures on this port; 0: it does not.
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0, minimum=0)
 # JSON lines (python-json-logger) in production; scripts/run sets plain. Each line carries the ids of
 # the work it belongs to (request, user, document, answer, task: rag_app/logs.py).
 LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json").lower()

@@ -97,6 +97,15 @@ def _revoked(sender: Any = None, **_: Any) -> None:
     _count("revoked", sender)
 
 
+@signals.worker_ready.connect
+def _serve_metrics(**_: Any) -> None:
+    """WORKER_METRICS_PORT: the worker serves its figures itself (when no web shares its PROMETHEUS_MULTIPROC_DIR)."""
+    from django.conf import settings
+
+    if settings.WORKER_METRICS_PORT:
+        metrics.serve_process_metrics(settings.WORKER_METRICS_PORT)
+
+
 @signals.worker_process_shutdown.connect
 @signals.worker_shutdown.connect
 def _forget_process(**_: Any) -> None:

@@ -5,6 +5,7 @@ import json
 import logging
 import logging.config
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -18,9 +19,10 @@ pytestmark = pytest.mark.django_db
 def json_lines() -> Iterator[io.StringIO]:
     """Root's records written as the console handler writes them in production (settings.LOGGING's json)."""
     configurator = logging.config.DictConfigurator(settings.LOGGING)
+    formatters: Any = settings.LOGGING["formatters"]
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(configurator.configure_formatter(dict(settings.LOGGING["formatters"]["json"])))
+    handler.setFormatter(configurator.configure_formatter(dict(formatters["json"])))
     handler.addFilter(logs.ContextFilter())
     root = logging.getLogger()
     root.addHandler(handler)
@@ -72,11 +74,8 @@ def test_a_task_binds_its_id_and_the_ids_it_was_passed(json_lines):
     from documents.tasks import document_ingest_task
     from rag_app.qa.tasks import batch_question_answer_task
 
-    class Request:
-        rag_request_id = "req-9"
-        rag_user_id = 5
-
-    document_ingest_task.push_request(**vars(Request))  # what the worker's request carries
+    task: Any = document_ingest_task
+    task.push_request(rag_request_id="req-9", rag_user_id=5)  # the headers the worker got
     try:
         task_signals._bind_ids(task_id="t-1", task=document_ingest_task, args=(12,), kwargs={})
         logging.getLogger("documents.ingest").warning("working")

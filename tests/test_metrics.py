@@ -81,3 +81,21 @@ def test_a_breaker_that_opens_shows_as_open(staff_client, settings):
         with pytest.raises(ProviderError):
             registry._with_failover("chat", RoleConfig(role="chat", primary=endpoint, fallback=None), down)
     assert value(scrape(staff_client), "rag_circuit_breaker_state", model=endpoint.model) == 2
+
+
+def test_a_worker_on_its_own_host_serves_its_figures_on_a_port_of_their_own():
+    import httpx
+
+    from rag_app import metrics
+    from tests.processes import free_port
+
+    port = free_port()
+    server, _thread = metrics.serve_process_metrics(port, addr="127.0.0.1")
+    try:
+        metrics.INGESTED.labels("ready").inc(0)
+        body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "rag_ingest_documents_total" in body
+    assert "rag_scrape_collector_up" not in body  # scrape-time figures (documents, queues) are the web's alone

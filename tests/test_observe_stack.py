@@ -80,4 +80,5 @@ def test_an_upload_and_an_answer_move_the_counters_and_their_lines_carry_the_ids
     assert ingested["task_id"]
     (answered,) = [r for r in lines if r.get("answer_id") == answer["id"] and r["logger"] == "rag_app.qa.pipeline"]
     assert (answered["request_id"], answered["user_id"]) == (ask_id, alice.pk)
-    assert answered["task_id"] and answered["task_id"] != ingested["task_id"]
+    assert answered["task_id"]
+    assert answered["task_id"] != ingested["task_id"]
