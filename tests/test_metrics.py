@@ -99,3 +99,19 @@ def test_a_worker_on_its_own_host_serves_its_figures_on_a_port_of_their_own():
         server.server_close()
     assert "rag_ingest_documents_total" in body
     assert "rag_scrape_collector_up" not in body  # scrape-time figures (documents, queues) are the web's alone
+
+
+def test_the_grafana_dashboard_is_importable_json_whose_panels_all_query_prometheus():
+    import json
+
+    from tests.processes import ROOT
+
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "rag-app.json").read_text())
+    panels = [p for p in dashboard["panels"] if p["type"] != "row"]
+    assert len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
+    assert {v["name"] for v in dashboard["templating"]["list"]} == {"datasource"}
+    for panel in panels:
+        assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, panel["title"]
+        assert panel["targets"], panel["title"]
+        assert all(t["expr"].strip() for t in panel["targets"]), panel["title"]
+    # every metric it draws is exported: tests/test_observe_stack.py, after real work moved them
