@@ -10,10 +10,10 @@ class DocumentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from documents import selectors
         from documents.indexing import SOURCE
+        from documents.metrics import document_status_metrics
         from rag_app import metrics
         from rag_app.index import sources
 
         sources.register(SOURCE)
-        metrics.on_scrape("documents", selectors.document_status_metrics)
+        metrics.on_scrape("documents", document_status_metrics)

@@ -13,9 +13,9 @@ from django.utils import timezone
 from documents.chunking import Passage, chunk_pages
 from documents.extract import ExtractionError, extract
 from documents.models import Chunk, Document
-from rag_app import metrics
 from rag_app.index import service as index
 from rag_app.index.items import IndexPassage
+from rag_app.metrics import INGEST_STAGE_SECONDS, INGESTED
 
 log = logging.getLogger(__name__)
 
@@ -37,24 +37,11 @@ class Progress:
         self.document_id = document.pk
         self.deadline = deadline
         self._last = 0.0
-        self._stage: tuple[str, float] | None = None
-
-    def _time_stage(self, stage: str | None) -> None:
-        """Observe how long the stage that ends took (rag_ingest_stage_seconds), and start timing the next."""
-        now = time.monotonic()
-        if self._stage is not None:
-            metrics.INGEST_STAGE_SECONDS.labels(self._stage[0]).observe(now - self._stage[1])
-        self._stage = (stage, now) if stage is not None else None
 
     def stage(self, stage: Document.Stage, total: int = 0) -> None:
         """Start a stage (done resets to 0)."""
         self._check_deadline()
-        self._time_stage(stage.value)
         self._write(stage=stage, progress_done=0, progress_total=total, stage_started_at=timezone.now())
-
-    def finish(self) -> None:
-        """The last stage is over."""
-        self._time_stage(None)
 
     def advance(self, done: int, total: int | None = None) -> None:
         """Record progress within the stage (throttled)."""
@@ -68,6 +55,7 @@ class Progress:
         self._write(**fields)
 
     def _write(self, **fields: object) -> None:
+        _time_stage(self, fields.get("stage"))
         self._last = time.monotonic()
         if not Document.objects.filter(pk=self.document_id).update(**fields):
             raise DocumentGone(self.document_id)
@@ -78,6 +66,17 @@ class Progress:
                 f"Ingestion took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped; "
                 "split the file or raise CELERY_TASK_SOFT_TIME_LIMIT."
             )
+
+
+def _time_stage(progress: Progress, stage: object) -> None:
+    """At a stage's start (or the end: DONE), observe how long the stage before it took."""
+    if stage is None:
+        return
+    now = time.monotonic()
+    timing: tuple[str, float] | None = getattr(progress, "_timing", None)
+    if timing is not None:
+        INGEST_STAGE_SECONDS.labels(timing[0]).observe(now - timing[1])
+    progress._timing = (str(stage), now) if stage != Document.Stage.DONE else None  # type: ignore[attr-defined]
 
 
 def run(document: Document, *, deadline: float | None = None) -> Document:
@@ -133,8 +132,8 @@ def run(document: Document, *, deadline: float | None = None) -> Document:
             "updated_at",
         ]
     )
-    progress.finish()
-    metrics.INGESTED.labels("ready").inc()
+    _time_stage(progress, Document.Stage.DONE)
+    INGESTED.labels("ready").inc()
     log.info("Ingested document %s: %s chunks", document.pk, len(passages))
     return document
 

@@ -1,14 +1,12 @@
-"""Reads for documents, scoped to an owner (but the operator's counts for the metrics)."""
+"""Reads for documents, always scoped to an owner."""
 
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
-from prometheus_client.core import GaugeMetricFamily
 
 from documents.models import Chunk, Document
-from rag_app import metrics
 
 
 def document_list(*, owner: User, query: str = "", status: str = "") -> QuerySet[Document]:
@@ -52,11 +50,3 @@ def document_progress(document: Document, *, now: datetime | None = None) -> dic
         elapsed = ((now or timezone.now()) - document.stage_started_at).total_seconds()
         eta = max(0, round(elapsed / done * (total - done)))
     return {"stage": document.stage or None, "done": done, "total": total, "eta_seconds": eta}
-
-
-def document_status_metrics() -> list[GaugeMetricFamily]:
-    """How many documents (everyone's) are in each status, every status listed: rag_documents, read at scrape."""
-    counts: dict[str, float] = dict.fromkeys(Document.Status.values, 0.0)
-    for row in Document.objects.order_by().values("status").annotate(n=Count("pk")):
-        counts[row["status"]] = float(row["n"])
-    return [metrics.gauge("rag_documents", "Documents by status.", "status", counts)]

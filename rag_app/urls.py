@@ -21,6 +21,7 @@ api: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", home_view, name="home"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus; staff or METRICS_TOKEN only
     # Browsers ask for /favicon.ico whatever the page links; the icon is the SVG in static/.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg")), name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -30,5 +31,4 @@ urlpatterns = [
     path("notes/", include("notes.urls")),
     path("api/", include((api, "api"))),
     path("admin/", admin.site.urls),
-    path("metrics", metrics_view, name="metrics"),  # Prometheus; staff or METRICS_TOKEN only
 ]

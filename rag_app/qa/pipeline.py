@@ -12,9 +12,10 @@ from dataclasses import replace
 from django.conf import settings
 from django.utils import timezone
 
-from rag_app import db, metrics
+from rag_app import db
 from rag_app.errors import ApplicationError, ServiceError
 from rag_app.markdown import render_markdown
+from rag_app.metrics import ANSWERS
 from rag_app.providers import registry
 from rag_app.providers.base import Prompt
 from rag_app.qa import budget, citations, prompts, stream
@@ -67,10 +68,10 @@ def answer_generate(*, answer_id: int) -> Answer:
         publisher.send("error", {"code": code, "message": answer.error})
         log.warning("Answer %s failed: %s", answer.pk, exc)
     answer.finished_at = timezone.now()
+    ANSWERS.labels(answer.status, _path(answer)).inc()
+    log.info("Answer %s %s (%s)", answer.pk, answer.status, _path(answer))
     answer.duration_ms = int((answer.finished_at - answer.created_at).total_seconds() * 1000)
     answer.save()
-    metrics.ANSWERS.labels(answer.status, _path(answer)).inc()
-    log.info("Answer %s %s in %s ms (%s)", answer.pk, answer.status, answer.duration_ms, _path(answer))
     if answer.status == Answer.Status.DONE:
         publisher.send("done", {"answer_id": answer.pk, "status": answer.status, "duration_ms": answer.duration_ms})
     return answer
