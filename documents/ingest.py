@@ -68,17 +68,6 @@ class Progress:
             )
 
 
-def _time_stage(progress: Progress, stage: object) -> None:
-    """At a stage's start (or the end: DONE), observe how long the stage before it took."""
-    if stage is None:
-        return
-    now = time.monotonic()
-    timing: tuple[str, float] | None = getattr(progress, "_timing", None)
-    if timing is not None:
-        INGEST_STAGE_SECONDS.labels(timing[0]).observe(now - timing[1])
-    progress._timing = (str(stage), now) if stage != Document.Stage.DONE else None  # type: ignore[attr-defined]
-
-
 def run(document: Document, *, deadline: float | None = None) -> Document:
     """Ingest one document; raises ExtractionError (permanent), ProviderError, DocumentGone."""
     progress = Progress(document, deadline=deadline)
@@ -136,6 +125,17 @@ def run(document: Document, *, deadline: float | None = None) -> Document:
     INGESTED.labels("ready").inc()
     log.info("Ingested document %s: %s chunks", document.pk, len(passages))
     return document
+
+
+def _time_stage(progress: Progress, stage: object) -> None:
+    """At a stage's start (or the end: DONE), observe how long the stage before it took."""
+    if stage is None:
+        return
+    now = time.monotonic()
+    timing: tuple[str, float] | None = getattr(progress, "_timing", None)
+    if timing is not None:
+        INGEST_STAGE_SECONDS.labels(timing[0]).observe(now - timing[1])
+    progress._timing = (str(stage), now) if stage != Document.Stage.DONE else None  # type: ignore[attr-defined]
 
 
 def _extra(document: Document, passage: Passage) -> dict[str, str | int | float | bool]:
