@@ -127,17 +127,6 @@ def run(document: Document, *, deadline: float | None = None) -> Document:
     return document
 
 
-def _time_stage(progress: Progress, stage: object) -> None:
-    """At a stage's start (or the end: DONE), observe how long the stage before it took."""
-    if stage is None:
-        return
-    now = time.monotonic()
-    timing: tuple[str, float] | None = getattr(progress, "_timing", None)
-    if timing is not None:
-        INGEST_STAGE_SECONDS.labels(timing[0]).observe(now - timing[1])
-    progress._timing = (str(stage), now) if stage != Document.Stage.DONE else None  # type: ignore[attr-defined]
-
-
 def _extra(document: Document, passage: Passage) -> dict[str, str | int | float | bool]:
     """What a document passage adds to the index item's metadata (shown with citations, filterable)."""
     return {
@@ -158,3 +147,14 @@ def index_passages(document: Document, passages: Sequence[Passage], *, progress:
         passages=[IndexPassage(p.index, p.text, _extra(document, p)) for p in passages],
         on_progress=progress.advance,
     )
+
+
+def _time_stage(progress: Progress, stage: object) -> None:
+    """At a stage's start (or the end: DONE), observe how long the stage before it took."""
+    if stage is None:
+        return
+    now = time.monotonic()
+    timing: tuple[str, float] | None = getattr(progress, "_timing", None)
+    if timing is not None:
+        INGEST_STAGE_SECONDS.labels(timing[0]).observe(now - timing[1])
+    progress._timing = (str(stage), now) if stage != Document.Stage.DONE else None  # type: ignore[attr-defined]
