@@ -11,6 +11,9 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from documents.indexing import SOURCE
+        from documents.metrics import document_status_metrics
+        from rag_app import metrics
         from rag_app.index import sources
 
         sources.register(SOURCE)
+        metrics.on_scrape("documents", document_status_metrics)

@@ -15,6 +15,7 @@ from documents.extract import ExtractionError, extract
 from documents.models import Chunk, Document
 from rag_app.index import service as index
 from rag_app.index.items import IndexPassage
+from rag_app.metrics import INGEST_STAGE_SECONDS, INGESTED
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Progress:
         self._write(**fields)
 
     def _write(self, **fields: object) -> None:
+        _time_stage(self, fields.get("stage"))
         self._last = time.monotonic()
         if not Document.objects.filter(pk=self.document_id).update(**fields):
             raise DocumentGone(self.document_id)
@@ -119,6 +121,8 @@ def run(document: Document, *, deadline: float | None = None) -> Document:
             "updated_at",
         ]
     )
+    _time_stage(progress, Document.Stage.DONE)
+    INGESTED.labels("ready").inc()
     log.info("Ingested document %s: %s chunks", document.pk, len(passages))
     return document
 
@@ -143,3 +147,14 @@ def index_passages(document: Document, passages: Sequence[Passage], *, progress:
         passages=[IndexPassage(p.index, p.text, _extra(document, p)) for p in passages],
         on_progress=progress.advance,
     )
+
+
+def _time_stage(progress: Progress, stage: object) -> None:
+    """At a stage's start (or the end: DONE), observe how long the stage before it took."""
+    if stage is None:
+        return
+    now = time.monotonic()
+    timing: tuple[str, float] | None = getattr(progress, "_timing", None)
+    if timing is not None:
+        INGEST_STAGE_SECONDS.labels(timing[0]).observe(now - timing[1])
+    progress._timing = (str(stage), now) if stage != Document.Stage.DONE else None  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from documents.extract import ExtractionError, detect
 from documents.models import Document, shorten_name
 from rag_app.errors import ApplicationError, ServiceError
 from rag_app.index import service as index
+from rag_app.metrics import INGESTED
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +178,7 @@ def document_fail(*, document: Document, reason: str) -> Document:
     Document.objects.filter(pk=document.pk).update(
         status=document.status, error=document.error, chunk_count=0, updated_at=timezone.now()
     )
+    INGESTED.labels("failed").inc()
     log.warning("Document %s failed: %s", document.pk, reason)
     return document
 

@@ -18,3 +18,6 @@ def _make_broker_folders(sender: Celery, **_: object) -> None:
     for folder in (sender.conf.broker_transport_options or {}).values():
         if isinstance(folder, str) and folder.startswith("/"):
             Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+import rag_app.task_signals  # noqa: E402, F401 - connects the logging and metrics signals in every process

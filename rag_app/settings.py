@@ -129,6 +129,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABAS
     DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 30}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Observability: metrics and logs (docs/operations.md, "Metrics" and "Logs").
+# /metrics: django-prometheus counts requests and queries (its middleware first and last, its database
+# wrappers), rag_app/metrics.py the app's own; only staff sessions or `Authorization: Bearer METRICS_TOKEN`.
+INSTALLED_APPS += ["django_prometheus"]
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "rag_app.request_log.RequestIdMiddleware",  # early: every response echoes X-Request-ID, every line has it
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+DATABASES["default"]["ENGINE"] = str(DATABASES["default"]["ENGINE"]).replace(
+    "django.db.backends.", "django_prometheus.db.backends.", 1
+)
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# A Celery worker on a host of its own (a Kubernetes pod) serves its figures on this port; 0: it does not.
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0, minimum=0)
+# JSON lines (python-json-logger) in production; scripts/run sets plain. Each line carries the ids of
+# the work it belongs to (request, user, document, answer, task: rag_app/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json").lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -279,7 +301,17 @@ API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 0, minimum=0)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"ids": {"()": "rag_app.logs.ContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger", "process": "pid"},
+            "timestamp": "time",  # ISO 8601 in UTC
+        },
+        "plain": {"()": "rag_app.logs.PlainFormatter", "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["ids"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
     # httpx logs every request to Chroma and the model servers at INFO: noise, not news. The openai
     # SDK (3.x) uses its fork httpx2, which logs the same lines under its own name.

@@ -6,6 +6,7 @@ from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 
+from rag_app.metrics_view import metrics_view
 from rag_app.views import home_view
 
 api: list[URLPattern | URLResolver] = [
@@ -19,6 +20,7 @@ api: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", home_view, name="home"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus; staff or METRICS_TOKEN only
     # Browsers ask for /favicon.ico whatever the page links; the icon is the SVG in static/.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg")), name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

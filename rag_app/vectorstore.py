@@ -115,6 +115,17 @@ def _where(filters: Filter, any_of: Sequence[Filter] = ()) -> dict[str, Any]:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+MAX_COUNTED = 100  # collections counted per scrape: tests and evaluations leave many; each costs a request
+
+
+def counts() -> dict[str, int]:
+    """How many vectors each collection holds (the first MAX_COUNTED by name), for the metrics."""
+    client = _connected()
+    with _errors():
+        names = sorted(c.name if hasattr(c, "name") else str(c) for c in client.list_collections())
+        return {name: int(client.get_collection(name, embedding_function=None).count()) for name in names[:MAX_COUNTED]}
+
+
 class Collection:
     """One named collection of vectors (created on first use, cosine space, no embedding function)."""
 

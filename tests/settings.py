@@ -12,6 +12,9 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret")
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="rag-test-"))
 # Nothing listens here: only the stack tier's Chroma server (tests/conftest.py) makes the index reachable.
 os.environ.setdefault("CHROMA_URL", "http://127.0.0.1:9")
+# As deployed: this process and the worker it starts add up their metrics in one folder, which /metrics
+# reads (set before prometheus_client is imported: it chooses its storage then).
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="rag-test-metrics-"))
 
 from rag_app.settings import *  # noqa: F403
 

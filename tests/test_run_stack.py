@@ -36,6 +36,7 @@ def embedded_stack(tmp_path):
             "CELERY_BROKER_URL",
             "CHROMA_URL",
             "MEDIA_ROOT",
+            "PROMETHEUS_MULTIPROC_DIR",  # scripts/run empties its own; the test session's must stay
         }
     }
     env.update(

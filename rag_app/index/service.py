@@ -15,6 +15,7 @@ from django.conf import settings
 from rag_app import vectorstore
 from rag_app.index import fingerprint
 from rag_app.index.items import IndexPassage, ItemKey, Source, item_id, key_of, metadata, parent_filter
+from rag_app.metrics import CHUNKS_INDEXED
 from rag_app.providers import registry
 from rag_app.providers.base import Embedder
 from rag_app.vectorstore import Collection, Filter
@@ -90,6 +91,7 @@ def replace(
     done = 0
     for batch, batch_vectors in zip(batches, vector_batches, strict=True):
         collection.upsert(items(batch, batch_vectors))
+        CHUNKS_INDEXED.labels(source).inc(len(batch))
         done += len(batch)
         if on_progress is not None:
             try:

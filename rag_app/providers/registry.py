@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import DatabaseError
 
+from rag_app import metrics
 from rag_app.providers import kinds
 from rag_app.providers.base import (
     ChatDelta,
@@ -78,13 +79,16 @@ def _in_flight(endpoint: Endpoint) -> Iterator[None]:
 def _call_row(role: Role, endpoint: Endpoint, started: float, error: ProviderError | None, **fields: Any) -> Any:
     from rag_app.providers.models import ProviderCall
 
+    seconds = time.monotonic() - started
+    metrics.PROVIDER_CALLS.labels(role, endpoint.kind, endpoint.model, "ok" if error is None else "error").inc()
+    metrics.PROVIDER_CALL_SECONDS.labels(role, endpoint.kind).observe(seconds)
     return ProviderCall(
         role=role,
         kind=endpoint.kind,
         model=endpoint.model,
         ok=error is None,
         error=str(error or "")[:2000],
-        latency_ms=int((time.monotonic() - started) * 1000),
+        latency_ms=int(seconds * 1000),
         **fields,
     )
 
@@ -115,6 +119,10 @@ def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(8.0, 0.5 * 2**attempt)))
 
 
+def _breaker_metric(endpoint: Endpoint, state: str) -> None:
+    metrics.breaker_state(provider=endpoint.kind, model=endpoint.model, url=endpoint.base_url, state=state)
+
+
 def _with_failover(role: Role, config: RoleConfig, call: Callable[[Endpoint], T]) -> T:
     """Run call on the primary, failing over to the fallback on transient errors or an open circuit."""
     last: ProviderError | None = None
@@ -130,11 +138,13 @@ def _with_failover(role: Role, config: RoleConfig, call: Callable[[Endpoint], T]
                 if exc.permanent:
                     raise
                 breaker.record_failure()
+                _breaker_metric(endpoint, breaker.state)
                 last = exc
                 if attempt + 1 < attempts:
                     _backoff(attempt)
                 continue
             breaker.record_success()
+            _breaker_metric(endpoint, breaker.state)
             return result
     assert last is not None
     raise last
@@ -179,6 +189,7 @@ class RoutedChatModel(ChatModel):
 
         endpoint, started, stack, first, deltas = _with_failover("chat", self.config, start)
         first_token_ms = int((time.monotonic() - started) * 1000)
+        metrics.FIRST_TOKEN_SECONDS.labels(endpoint.kind, endpoint.model).observe(first_token_ms / 1000)
         usage = Usage()
         with stack:
             try:
@@ -190,6 +201,7 @@ class RoutedChatModel(ChatModel):
             except ProviderError as exc:  # a half-sent answer cannot move to another server
                 _record("chat", endpoint, started, exc, first_token_ms=first_token_ms)
                 raise
+        metrics.GENERATION_SECONDS.labels(endpoint.kind, endpoint.model).observe(time.monotonic() - started)
         _record(
             "chat",
             endpoint,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from rag_app import db
 from rag_app.errors import ApplicationError, ServiceError
 from rag_app.markdown import render_markdown
+from rag_app.metrics import ANSWERS
 from rag_app.providers import registry
 from rag_app.providers.base import Prompt
 from rag_app.qa import budget, citations, prompts, stream
@@ -67,6 +68,8 @@ def answer_generate(*, answer_id: int) -> Answer:
         publisher.send("error", {"code": code, "message": answer.error})
         log.warning("Answer %s failed: %s", answer.pk, exc)
     answer.finished_at = timezone.now()
+    ANSWERS.labels(answer.status, _path(answer)).inc()
+    log.info("Answer %s %s (%s)", answer.pk, answer.status, _path(answer))
     answer.duration_ms = int((answer.finished_at - answer.created_at).total_seconds() * 1000)
     answer.save()
     if answer.status == Answer.Status.DONE:
@@ -150,6 +153,13 @@ def _fit(answer: Answer, retrieval: Retrieval, prompt: Prompt) -> list[Source]:
             code="context_too_small",
         )
     return [replace(s, n=i) for i, s in enumerate(packing.kept, start=1)]
+
+
+def _path(answer: Answer) -> str:
+    """How far an answer got: the model (it was asked), not_found (nothing matched), retrieval (failed before)."""
+    if answer.status == Answer.Status.DONE:
+        return "model" if answer.citations else "not_found"
+    return "model" if answer.context_tokens else "retrieval"
 
 
 def _standalone(answer: Answer) -> str:
