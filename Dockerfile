@@ -24,4 +24,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 # Threads, not processes: a streamed answer holds its thread while it waits for tokens.
-CMD ["gunicorn", "rag_app.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "64", "--timeout", "300"]
+# gunicorn's workers and each Celery worker add their figures up through this folder (rag_app/metrics.py).
+ENV PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
+CMD ["gunicorn", "rag_app.wsgi", "-c", "python:rag_app.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "64", "--timeout", "300"]

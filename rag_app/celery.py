@@ -20,4 +20,9 @@ def _make_broker_folders(sender: Celery, **_: object) -> None:
             Path(folder).mkdir(parents=True, exist_ok=True)
 
 
+# prometheus_client (first imported just below) writes each process's figures into this folder from the
+# first metric on: it must exist before then (a container's /tmp starts empty).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+
 import rag_app.task_signals  # noqa: E402, F401 - connects the logging and metrics signals in every process
