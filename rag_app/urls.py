@@ -5,12 +5,19 @@ from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from rag_app.token_api import TokenApi
 from rag_app.views import home_view
 
+handler404 = "rag_app.errors.not_found"
+
 api: list[URLPattern | URLResolver] = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", TokenApi.as_view(), name="token"),
+    # The OpenAPI schema and its two readers, served from our static files (drf-spectacular-sidecar).
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     # Each app's api_urls lists its own full paths; qa comes before notes for its notes/from-answer/.
     path("", include("documents.api_urls")),
     path("", include("rag_app.qa.api_urls")),

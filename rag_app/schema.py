@@ -1,0 +1,77 @@
+"""The OpenAPI schema's shared parts: the one error shape, added to every operation, and SSE responses."""
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+
+class ErrorDetailSerializer(serializers.Serializer[None]):
+    """What went wrong: a stable code for programs, a message for people."""
+
+    code = serializers.CharField(help_text="Stable, e.g. invalid, not_authenticated, not_found, throttled.")
+    message = serializers.CharField()
+    fields = serializers.DictField(required=False, help_text="Per input field, its problems (code invalid).")
+    support_id = serializers.CharField(required=False, help_text="Quote it to support; they see the details.")
+
+
+class ErrorSerializer(serializers.Serializer[None]):
+    """Every error the API answers, whatever the status."""
+
+    error = ErrorDetailSerializer()
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+_ERRORS = {
+    "400": error("The input is invalid: `fields` says where."),
+    "401": error("No or bad credentials (`WWW-Authenticate: Token`)."),
+    "403": error("Signed in, but not allowed (e.g. a session without its CSRF token)."),
+    "404": error("Not found, or not yours."),
+    "429": error("Too many requests (throttled or locked out): wait `Retry-After` seconds."),
+}
+
+SSE_EVENTS = (
+    "Server-Sent Events: `meta` {answer_id, conversation_id}; `token` {text}...; `citations` {citations, "
+    "text, html}; then `done` {answer_id, status, duration_ms} or `error` {code, message, support_id?}. "
+    "Each event has an `id:` to resume from (Last-Event-ID or ?after=)."
+)
+
+
+def sse_response(description: str = SSE_EVENTS) -> OpenApiResponse:
+    """A text/event-stream body, described (OpenAPI has no schema for a stream of events)."""
+    return OpenApiResponse({"type": "string", "description": description}, description=description)
+
+
+class ApiSchema(AutoSchema):
+    """drf-spectacular's schema plus the error responses every operation can give."""
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        anonymous = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+        wanted = ["400"]
+        if not anonymous or self.view.get_authenticators():
+            wanted += ["401", "403"]
+        if "{" in self.path:
+            wanted.append("404")
+        if self.view.get_throttles():
+            wanted.append("429")
+        for code in wanted:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(_ERRORS[code], code, direction=direction)
+        return dict(sorted(responses.items()))
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    """Our session class is DRF's with a WWW-Authenticate header: documented as the cookie it reads."""
+
+    target_class = "rag_app.authentication.SessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
