@@ -24,7 +24,9 @@ def lockout_message(request: HttpRequest) -> str:
     )
 
 
-def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: the login page's answer once the failure limit is reached."""
     message = lockout_message(request)
     if request.path.startswith("/api/"):

@@ -197,6 +197,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DocumentStatusEnum": "documents.models.Document.Status",
         "AnswerStatusEnum": "rag_app.qa.models.Answer.Status",
+        "NoteIndexStatusEnum": "notes.models.Note.IndexStatus",
+        "JobStatusEnum": "notes.models.NoteAction.Status",  # the same choices as a batch's
+        "HealthStatusEnum": ["ok", "degraded", "down"],
     },
 }
 

@@ -22,7 +22,8 @@ class _Throttle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         # Read at each request, not at import (the base class's copy), so a changed setting counts.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[no-any-return]
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return None if rate is None else str(rate)
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method in ("GET", "HEAD", "OPTIONS"):

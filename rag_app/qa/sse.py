@@ -7,13 +7,15 @@ import time
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from rag_app import db
 from rag_app.errors import ApplicationError
-from rag_app.qa import stream
+from rag_app.qa import failures, stream
 from rag_app.qa.models import Answer
 
 KEEPALIVE_SECONDS = 15.0
+Reader = AbstractBaseUser | AnonymousUser | None
 _FINAL = {"done", "error"}
 
 
@@ -23,8 +25,10 @@ def format_event(kind: str, data: dict[str, object], event_id: str = "") -> str:
     return f"{head}event: {kind}\ndata: {json.dumps(data)}\n\n"
 
 
-def events(answer: Answer, *, after: str = "0") -> Iterator[str]:
+def events(answer: Answer, *, after: str = "0", user: Reader = None) -> Iterator[str]:
     """SSE messages: meta first, then the worker's events as they come, until done or error.
+
+    An error's details reach only staff (rag_app/qa/failures.py); others get the plain message.
 
     A comment line every KEEPALIVE_SECONDS keeps proxies from closing a quiet stream; a question
     nobody picks up within ANSWER_TIMEOUT ends with an error event that says so.
@@ -39,7 +43,7 @@ def events(answer: Answer, *, after: str = "0") -> Iterator[str]:
             continue
         for event in batch:
             after = event.id
-            yield format_event(event.kind, event.data, event.id)
+            yield format_event(event.kind, failures.event_for(event.kind, event.data, user), event.id)
             if event.kind in _FINAL:
                 return
     yield format_event("error", {"code": "timeout", "message": _timeout_message()})
