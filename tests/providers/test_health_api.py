@@ -20,16 +20,16 @@ def test_anonymous_monitors_get_only_the_overall_status(client):
     assert set(body) == {"status"}
 
 
-def test_before_any_check_states_are_unknown(alice_api):
-    body = alice_api.get("/api/health/").json()
+def test_before_any_check_states_are_unknown(staff_api):
+    body = staff_api.get("/api/health/").json()
     assert body["roles"]["chat"]["primary"]["kind"] == "local"
     assert body["roles"]["chat"]["primary"]["state"] == "unknown"
     assert body["roles"]["embeddings"]["fallback"] is None
 
 
-def test_periodic_check_stores_results_and_reports_degraded_when_vision_is_down(alice_api, unreachable_vision):
+def test_periodic_check_stores_results_and_reports_degraded_when_vision_is_down(staff_api, unreachable_vision):
     assert provider_health_task() == 3
-    body = alice_api.get("/api/health/").json()
+    body = staff_api.get("/api/health/").json()
     chat = body["roles"]["chat"]["primary"]
     assert (chat["state"], chat["details"]["context_length"]) == ("ok", 8192)
     assert body["roles"]["embeddings"]["primary"]["details"]["embedding_dimension"] == 384
@@ -56,3 +56,14 @@ def test_api_keys_never_appear(staff_api, settings):
     assert "sk-very-secret" not in response.content.decode()
     assert response.status_code == 503  # chat has no healthy provider
     assert response.json()["status"] == "down"
+
+
+def test_users_see_each_roles_state_but_no_address_model_or_error(alice_api, unreachable_vision):
+    provider_health_task()
+    response = alice_api.get("/api/health/")
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["roles"]["vision"]["primary"] == {"state": "down"}
+    assert body["roles"]["chat"]["primary"] == {"state": "ok"}
+    assert body["roles"]["embeddings"]["fallback"] is None
+    assert "127.0.0.1" not in response.content.decode()
