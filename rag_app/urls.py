@@ -5,8 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from rag_app import api_docs
 from rag_app.token_api import TokenApi
 from rag_app.views import home_view
 
@@ -16,8 +17,8 @@ api: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenApi.as_view(), name="token"),
     # The OpenAPI schema and its two readers, served from our static files (drf-spectacular-sidecar).
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", api_docs.swagger_view(), name="docs"),
+    path("redoc/", api_docs.redoc_view(), name="redoc"),
     # Each app's api_urls lists its own full paths; qa comes before notes for its notes/from-answer/.
     path("", include("documents.api_urls")),
     path("", include("rag_app.qa.api_urls")),
