@@ -1,7 +1,9 @@
 """POST /api/auth/token/: a username and password for the user's API token, throttled and locked out."""
 
+from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
@@ -30,10 +32,16 @@ class TokenApi(ObtainAuthToken):
         auth=[],
     )
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             # axes flags the DRF request it was given; its middleware only sees Django's request.
             if getattr(request, "axes_locked_out", False):
                 raise LockedOut(wait=retry_after_seconds(request), detail=lockout_message(request)) from None
             raise
+        user = serializer.validated_data["user"]
+        # A token is a login: last_login is kept, and axes forgets this user's failed attempts.
+        user_logged_in.send(sender=type(user), request=request, user=user)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
