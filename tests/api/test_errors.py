@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 pytestmark = pytest.mark.django_db
 
 
-def _error(response, status: int, code: str) -> dict:
+def _error(response, status: int, code: str):
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/json"
     body = response.json()

@@ -11,13 +11,13 @@ METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 @pytest.fixture
-def schema(client: Client) -> dict:
+def schema(client: Client):
     response = client.get("/api/schema/?format=json")
     assert response.status_code == 200
     return response.json()
 
 
-def _operations(schema: dict):
+def _operations(schema):
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             if method in METHODS:
