@@ -341,11 +341,10 @@ class ConversationDetailApi(APIView):
 
     @extend_schema(request=ConversationRenameSerializer, responses=ConversationOutputSerializer)
     def patch(self, request: Request, conversation_id: int) -> Response:
+        conversation = self._conversation(request, conversation_id)  # someone else's: 404 before any 400
         data = ConversationRenameSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        conversation = services.conversation_rename(
-            conversation=self._conversation(request, conversation_id), title=data.validated_data["title"]
-        )
+        conversation = services.conversation_rename(conversation=conversation, title=data.validated_data["title"])
         return Response(ConversationOutputSerializer(conversation).data)
 
     @extend_schema(responses={204: None})

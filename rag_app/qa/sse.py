@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from rag_app import db
 from rag_app.errors import ApplicationError
+from rag_app.markdown import render_markdown
 from rag_app.qa import failures, stream
 from rag_app.qa.models import Answer
 
@@ -31,9 +32,13 @@ def events(answer: Answer, *, after: str = "0", user: Reader = None) -> Iterator
     An error's details reach only staff (rag_app/qa/failures.py); others get the plain message.
 
     A comment line every KEEPALIVE_SECONDS keeps proxies from closing a quiet stream; a question
-    nobody picks up within ANSWER_TIMEOUT ends with an error event that says so.
+    nobody picks up within ANSWER_TIMEOUT ends with an error event that says so. A finished answer
+    whose events are gone (kept an hour) ends at once with its final events, made from the row.
     """
     yield format_event("meta", {"answer_id": answer.pk, "conversation_id": answer.conversation_id})
+    if answer.status in (Answer.Status.DONE, Answer.Status.FAILED) and not stream.read(answer.pk, after, timeout=0):
+        yield from _from_row(answer, user)
+        return
     db.release_connection()  # relaying needs no database while Redis carries the events
     deadline = time.monotonic() + settings.ANSWER_TIMEOUT
     while time.monotonic() < deadline:
@@ -47,6 +52,17 @@ def events(answer: Answer, *, after: str = "0", user: Reader = None) -> Iterator
             if event.kind in _FINAL:
                 return
     yield format_event("error", {"code": "timeout", "message": _timeout_message()})
+
+
+def _from_row(answer: Answer, user: Reader) -> Iterator[str]:
+    """The final events of a finished answer, as the worker sent them, from what the row keeps."""
+    if answer.status == Answer.Status.FAILED:
+        error = failures.error_event(answer, "provider_unavailable")
+        yield format_event("error", failures.event_for("error", error, user))
+        return
+    html = str(render_markdown(answer.text))
+    yield format_event("citations", {"citations": answer.citations, "text": answer.text, "html": html})
+    yield format_event("done", {"answer_id": answer.pk, "status": answer.status, "duration_ms": answer.duration_ms})
 
 
 def wait(answer: Answer) -> Answer:

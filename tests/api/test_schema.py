@@ -61,7 +61,14 @@ def test_ask_documents_its_event_stream_limits_and_examples(schema):
     ask = schema["paths"]["/api/ask/"]["post"]
     ok = ask["responses"]["200"]["content"]
     assert set(ok) == {"application/json", "text/event-stream"}
-    assert "`token`" in ok["text/event-stream"]["schema"]["description"]
+    assert "`token`" in ask["responses"]["200"]["description"]
+    assert ok["text/event-stream"]["schema"]["properties"]["event"]["enum"] == [
+        "meta",
+        "token",
+        "citations",
+        "done",
+        "error",
+    ]
     assert {"429", "503", "504"} <= set(ask["responses"])
     assert ask["requestBody"]["content"]["application/json"]["examples"]
     assert (
