@@ -34,7 +34,7 @@ _ERRORS = {
     "400": error("The input is invalid: `fields` says where."),
     "401": error("No or bad credentials (`WWW-Authenticate: Token`)."),
     "403": error("Signed in, but not allowed (e.g. a session without its CSRF token)."),
-    "404": error("Not found, or not yours."),
+    "404": error("Not found, or not yours (or an unknown ?format=)."),
     "429": error("Too many requests (throttled or locked out): wait `Retry-After` seconds."),
 }
 
@@ -47,7 +47,7 @@ SSE_EVENTS = (
 
 SSE_EVENT_SCHEMA = {
     "type": "object",
-    "description": "One event of the stream (its `data` is JSON text).",
+    "description": "One event of the stream (its `data` is JSON text). " + SSE_EVENTS,
     "required": ["event", "data"],
     "properties": {
         "event": {"type": "string", "enum": ["meta", "token", "citations", "done", "error"]},
@@ -59,7 +59,7 @@ SSE_EVENT_SCHEMA = {
 
 def sse_response(description: str = SSE_EVENTS) -> OpenApiResponse:
     """A text/event-stream body: the schema is that of each event, as OpenAPI 3.2 and fuzzers read it."""
-    return OpenApiResponse(SSE_EVENT_SCHEMA, description=description)
+    return OpenApiResponse({**SSE_EVENT_SCHEMA, "description": description}, description=description)
 
 
 class ApiSchema(AutoSchema):
@@ -71,7 +71,7 @@ class ApiSchema(AutoSchema):
         wanted = ["400"]
         if not anonymous or self.view.get_authenticators():
             wanted += ["401", "403"]
-        if "{" in self.path:
+        if "{" in self.path or self._get_format_parameters():  # DRF answers an unknown ?format= with 404
             wanted.append("404")
         if self.view.get_throttles() and self.method != "GET":  # rag_app/throttles.py counts no reads
             wanted.append("429")
