@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
 
 from documents.models import Chunk, Document
+from rag_app.filters import DateTimeRange
 
 
 class DocumentFilter(filters.FilterSet):
@@ -12,7 +13,7 @@ class DocumentFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=Document.Status.choices)
     kind = filters.MultipleChoiceFilter(choices=Document.Kind.choices)
     q = filters.CharFilter(method="search", max_length=200, label="Words in the title or the extracted text.")
-    created = filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
+    created = DateTimeRange(field_name="created_at")
 
     class Meta:
         model = Document

@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
 from notes.models import Note, NoteAction
+from rag_app.filters import DateTimeRange
 
 
 class NoteFilter(filters.FilterSet):
@@ -12,8 +13,8 @@ class NoteFilter(filters.FilterSet):
     q = filters.CharFilter(method="search", max_length=200, label="Words in the title or the body.")
     tag = filters.CharFilter(method="with_tag", max_length=100, label="Only notes with this tag.")
     index_status = filters.MultipleChoiceFilter(choices=Note.IndexStatus.choices)
-    created = filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
-    updated = filters.IsoDateTimeFromToRangeFilter(field_name="updated_at")
+    created = DateTimeRange(field_name="created_at")
+    updated = DateTimeRange(field_name="updated_at")
 
     class Meta:
         model = Note
@@ -33,7 +34,7 @@ class NoteActionFilter(filters.FilterSet):
 
     kind = filters.MultipleChoiceFilter(choices=NoteAction.Kind.choices)
     status = filters.MultipleChoiceFilter(choices=NoteAction.Status.choices)
-    created = filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
+    created = DateTimeRange(field_name="created_at")
 
     class Meta:
         model = NoteAction

@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
+from rag_app.filters import DateTimeRange
 from rag_app.qa.models import Answer, Conversation
 
 
@@ -10,8 +11,8 @@ class ConversationFilter(filters.FilterSet):
     """?q=&created_after=&created_before=&updated_after=&updated_before=."""
 
     q = filters.CharFilter(field_name="title", lookup_expr="icontains", max_length=200, label="Words in the title.")
-    created = filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
-    updated = filters.IsoDateTimeFromToRangeFilter(field_name="updated_at")
+    created = DateTimeRange(field_name="created_at")
+    updated = DateTimeRange(field_name="updated_at")
 
     class Meta:
         model = Conversation
@@ -24,7 +25,7 @@ class AnswerFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=Answer.Status.choices)
     conversation = filters.NumberFilter(field_name="conversation_id", min_value=1, max_value=2**63 - 1)
     q = filters.CharFilter(method="search", max_length=200, label="Words in the question or the answer.")
-    created = filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
+    created = DateTimeRange(field_name="created_at")
 
     class Meta:
         model = Answer

@@ -94,3 +94,13 @@ def test_conversations_and_answers_filter_and_order(alice, bob, alice_api):
     assert _ids(alice_api.get("/api/answers/?ordering=created_at")) == [done.pk, failed.pk]
     body = alice_api.get("/api/answers/?limit=1").json()
     assert (body["count"], len(body["results"])) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [("0075-12-19T17:28:54+21:28", 200), ("0001-01-01T00:00:00+23:00", 400), ("2026-01-01T00:00:00Z", 200)],
+)
+def test_a_date_in_any_offset_is_asked_in_utc_or_refused_never_a_server_error(alice_api, value, status):
+    # Found by tests/api/test_fuzz.py: PostgreSQL refuses offsets past 16 hours.
+    response = alice_api.get("/api/conversations/", {"updated_after": value})
+    assert response.status_code == status, response.content

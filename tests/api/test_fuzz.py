@@ -67,7 +67,7 @@ def _seed(user: User, marker: str) -> dict[str, int]:
     }
 
 
-def _fuzz(schema: Any, base_url: str, token: str, forbidden: str, tally: Counter[str], seconds: Counter[str]) -> None:
+def _fuzz(schema: Any, base_url: str, token: str, forbidden: str, tally: Counter[str], seconds: Any) -> None:
     headers = {"Authorization": f"Token {token}"}
     session = requests.Session()
     for result in schema.get_all_operations():
@@ -82,7 +82,7 @@ def _fuzz(schema: Any, base_url: str, token: str, forbidden: str, tally: Counter
                 suppress_health_check=list(HealthCheck),
             )
             @given(case=operation.as_strategy(generation_mode=mode))
-            def run(case: schemathesis.Case) -> None:
+            def run(case: Any) -> None:
                 response = case.call(base_url=base_url, session=session, headers=headers, timeout=120)
                 tally["requests"] += 1
                 tally[f"status {response.status_code // 100}xx"] += 1
@@ -112,8 +112,12 @@ def _cross_user(
             own = operation.path.format(**{name: mine[name] for name in names})
             assert requests.get(f"{base_url}{own}", headers=headers, timeout=60).status_code == 200, own
         path = operation.path.format(**{name: theirs[name] for name in names})
-        valid = {"version": 1, "title": "Mine now", "kind": "summarise"}  # so only ownership can refuse it
-        body = valid if operation.method.upper() in ("POST", "PATCH") else None
+        valid: dict[str, Any] = {
+            "version": 1,
+            "title": "Mine now",
+            "kind": "summarise",
+        }  # so only ownership can refuse it
+        body: Any = valid if operation.method.upper() in ("POST", "PATCH") else None
         response = requests.request(operation.method, f"{base_url}{path}", headers=headers, json=body, timeout=60)
         assert response.status_code == 404, f"{operation.method} {path}: {response.status_code} {response.text[:200]}"
         tally["cross-user calls"] += 1
@@ -128,7 +132,7 @@ def test_the_api_holds_its_schema_under_fuzzing_as_two_users(
     base_url = live_server.url  # the schema's paths start with /api/
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json")
     tally: Counter[str] = Counter()
-    seconds: Counter[str] = Counter()
+    seconds: Counter[str] = Counter()  # float seconds per operation
     for user, other, marker in ((alice, "bob", "quokkafish"), (bob, "alice", "zebracorn")):
         token = Token.objects.get_or_create(user=user)[0].key
         _cross_user(schema, base_url, token, ids[user.username], ids[other], tally)
