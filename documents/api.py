@@ -20,7 +20,7 @@ from rag_app.schema import error
 class ProgressSerializer(serializers.Serializer[None]):
     """Where ingestion is: its stage, items done of total, and an estimate of the time left."""
 
-    stage = serializers.CharField()
+    stage = serializers.CharField(allow_null=True)
     done = serializers.IntegerField()
     total = serializers.IntegerField()
     eta_seconds = serializers.IntegerField(allow_null=True)

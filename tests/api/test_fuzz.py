@@ -67,7 +67,9 @@ def _seed(user: User, marker: str) -> dict[str, int]:
     }
 
 
-def _fuzz(schema: Any, base_url: str, token: str, forbidden: str, tally: Counter[str], seconds: Any) -> None:
+def _fuzz(
+    schema: Any, base_url: str, token: str, forbidden: str, tally: Counter[str], seconds: Any, failures: list[str]
+) -> None:
     headers = {"Authorization": f"Token {token}"}
     session = requests.Session()
     for result in schema.get_all_operations():
@@ -90,7 +92,10 @@ def _fuzz(schema: Any, base_url: str, token: str, forbidden: str, tally: Counter
                 assert forbidden not in response.text, f"{case.method} {case.formatted_path}: another user's data"
 
             started = time.monotonic()
-            run()
+            try:
+                run()
+            except Exception as exc:  # noqa: BLE001 - every operation's failure is collected, then reported
+                failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}"[:3000])
             seconds[f"{operation.method.upper()} {operation.path}"] += time.monotonic() - started
         tally["operations"] += 1
 
@@ -133,11 +138,13 @@ def test_the_api_holds_its_schema_under_fuzzing_as_two_users(
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json")
     tally: Counter[str] = Counter()
     seconds: Counter[str] = Counter()  # float seconds per operation
+    failures: list[str] = []
     for user, other, marker in ((alice, "bob", "quokkafish"), (bob, "alice", "zebracorn")):
         token = Token.objects.get_or_create(user=user)[0].key
         _cross_user(schema, base_url, token, ids[user.username], ids[other], tally)
-        _fuzz(schema, base_url, token, marker, tally, seconds)
+        _fuzz(schema, base_url, token, marker, tally, seconds, failures)
     print(f"\nschemathesis: {dict(sorted(tally.items()))}")
     print("slowest operations (s):", ", ".join(f"{op} {t:.0f}" for op, t in seconds.most_common(5)))
     assert tally["operations"] >= 2 * 30
+    assert not failures, "\n\n".join(failures)
     assert tally["status 5xx"] == 0
