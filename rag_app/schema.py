@@ -71,7 +71,9 @@ class ApiSchema(AutoSchema):
         wanted = ["400"]
         if not anonymous or self.view.get_authenticators():
             wanted += ["401", "403"]
-        if "{" in self.path or self._get_format_parameters():  # DRF answers an unknown ?format= with 404
+        # Ids in the path or the body (answer_id, conversation_id...) may be unknown or someone else's;
+        # DRF also answers an unknown ?format= with 404.
+        if "{" in self.path or self.method != "GET" or self._get_format_parameters():
             wanted.append("404")
         if self.view.get_throttles() and self.method != "GET":  # rag_app/throttles.py counts no reads
             wanted.append("429")

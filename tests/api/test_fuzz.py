@@ -94,7 +94,9 @@ def _fuzz(
             started = time.monotonic()
             try:
                 run()
-            except Exception as exc:  # noqa: BLE001 - every operation's failure is collected, then reported
+            except BaseException as exc:  # noqa: BLE001 - schemathesis raises a BaseExceptionGroup; all are collected
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
                 failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}"[:3000])
             seconds[f"{operation.method.upper()} {operation.path}"] += time.monotonic() - started
         tally["operations"] += 1
