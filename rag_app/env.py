@@ -94,3 +94,17 @@ def env_database(name: str, default: str) -> dict[str, object]:
     if config.get("ENGINE") not in _DATABASE_ENGINES:
         raise _bad(name, raw, "a sqlite:/// or postgres:// database URL")
     return dict(config)
+
+
+_RATE_PERIODS = ("s", "sec", "m", "min", "h", "hour", "d", "day")
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """Return the variable as a DRF throttle rate such as 30/min ("off" or "none": no limit)."""
+    raw = (_get(name) or default).strip().lower()
+    if raw in ("off", "none"):
+        return None
+    count, _, period = raw.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in _RATE_PERIODS:
+        raise _bad(name, raw, "a rate such as 30/min (per s, min, hour or day), or off")
+    return raw

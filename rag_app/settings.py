@@ -12,6 +12,7 @@ from rag_app.env import (
     env_float,
     env_int,
     env_path,
+    env_rate,
     env_str,
     env_url,
 )
@@ -67,6 +68,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc from our static files, not a CDN
+    "django_filters",
+    "axes",
     "csp",
     # The floors, lowest first: each app imports only from those above it in this list.
     "rag_app.accounts",
@@ -92,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "rag_app.uploads.UploadLimitMiddleware",  # after messages (its refusals use them), before any view reads
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into its 429 page
 ]
 
 ROOT_URLCONF = "rag_app.urls"
@@ -175,13 +181,76 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rag_app.accounts.authentication.ApiTokenAuthentication",  # first: its Bearer scheme goes in 401s
         "rest_framework.authentication.SessionAuthentication",
-        "rag_app.accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "rag_app.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "rag_app.schema.ApiSchema",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    # Per-IP limits count REMOTE_ADDR unless this many proxies in front set X-Forwarded-For.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0, minimum=0),
+    # Rates per scope, "N/s|min|hour|day" or "off"; the classes are in rag_app/throttles.py.
+    "DEFAULT_THROTTLE_RATES": {
+        "ask_user": env_rate("THROTTLE_ASK_USER", "30/min"),
+        "ask_ip": env_rate("THROTTLE_ASK_IP", "60/min"),
+        "upload_user": env_rate("THROTTLE_UPLOAD_USER", "60/hour"),
+        "upload_ip": env_rate("THROTTLE_UPLOAD_IP", "120/hour"),
+        "token_user": env_rate("THROTTLE_TOKEN_USER", "10/min"),
+        "token_ip": env_rate("THROTTLE_TOKEN_IP", "20/min"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "RAG app API",
+    "DESCRIPTION": (
+        "Upload documents, keep notes, ask questions answered from your own material. Authenticate with "
+        "`Authorization: Token <key>` (POST /api/auth/token/) or a browser session. Every error is "
+        '`{"error": {"code", "message", "fields"?}}`.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentStatusEnum": "documents.models.Document.Status",
+        "AnswerStatusEnum": "rag_app.qa.models.Answer.Status",
+        "NoteIndexStatusEnum": "notes.models.Note.IndexStatus",
+        "JobStatusEnum": "notes.models.NoteAction.Status",  # the same choices as a batch's
+        "HealthStatusEnum": ["ok", "degraded", "down"],
+    },
+}
+
+# --- Login lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one IP
+# lock that pair out of /accounts/login/ and /api/auth/token/ for AXES_COOLOFF_MINUTES (429, Retry-After).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1)
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours, as axes reads it
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "rag_app.lockout.lockout_response"
+AXES_IPWARE_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"] or None
+# Throttle counters: Redis when there is one (shared by every web process), else this process's memory.
+_REDIS = env_url("REDIS_URL", "", schemes=("redis", "rediss"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS, "KEY_PREFIX": "throttle"}
+        if _REDIS
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
 }
 
 # --- Celery: Redis when REDIS_URL is set, else a file-system broker that needs no server.

@@ -5,12 +5,20 @@ from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
 
+from rag_app import api_docs
 from rag_app.metrics_view import metrics_view
 from rag_app.views import home_view
 
+handler404 = "rag_app.errors.not_found"
+
 api: list[URLPattern | URLResolver] = [
     path("", include("rag_app.accounts.api_urls")),
+    # The OpenAPI schema and its two readers, served from our static files (drf-spectacular-sidecar).
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", api_docs.swagger_view(), name="docs"),
+    path("redoc/", api_docs.redoc_view(), name="redoc"),
     # Each app's api_urls lists its own full paths; qa comes before notes for its notes/from-answer/.
     path("", include("documents.api_urls")),
     path("", include("rag_app.qa.api_urls")),

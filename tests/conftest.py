@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from pytest_django.fixtures import Settings
@@ -68,6 +69,12 @@ def _fresh_provider_state() -> Iterator[None]:
     breaker.reset_all()
     config.invalidate()
     fingerprint.forget()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> None:
+    """Every test starts with no request counted against the API's limits (rag_app/throttles.py)."""
+    caches["throttle"].clear()
 
 
 @pytest.fixture(autouse=True)

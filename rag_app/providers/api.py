@@ -2,23 +2,36 @@
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rag_app.providers.health import health_overview, health_refresh
+from rag_app.schema import error
+
+
+class HealthSerializer(serializers.Serializer[None]):
+    """The overall status and `roles`: each role's states for anyone, details for staff (null: no such slot)."""
+
+    status = serializers.ChoiceField(choices=["ok", "degraded", "down"])
+    roles = serializers.DictField(
+        child=serializers.DictField(child=serializers.DictField(allow_null=True)),
+        required=False,
+        help_text="role -> primary/fallback -> {state}; staff also get kind, model, base_url, latency_ms, "
+        "last_error, checked_at, details and circuit.",
+    )
 
 
 def states_only(overview: dict[str, Any]) -> dict[str, Any]:
-    """The overview without addresses, models, errors or details: what a monitor or a user may see."""
-    return {
-        "status": overview["status"],
-        "roles": {
-            role: {slot: view and {"state": view["state"]} for slot, view in slots.items()}
-            for role, slots in overview["roles"].items()
-        },
+    """The overview without addresses, models or errors: what a non-staff user may see."""
+    roles = {
+        role: {slot: (None if view is None else {"state": view["state"]}) for slot, view in slots.items()}
+        for role, slots in overview["roles"].items()
     }
+    return {"status": overview["status"], "roles": roles}
 
 
 class HealthApi(APIView):
@@ -29,6 +42,10 @@ class HealthApi(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("refresh", str, description="Staff: test every provider now (1).")],
+        responses={200: HealthSerializer, 503: HealthSerializer, 401: error("A bad token was sent.")},
+    )
     def get(self, request: Request) -> Response:
         staff = request.user.is_authenticated and request.user.is_staff
         if request.query_params.get("refresh") and staff:

@@ -5,26 +5,47 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from rest_framework import renderers, serializers, status
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import generics, renderers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notes.api import NoteOutputSerializer
+from rag_app import throttles
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
-from rag_app.pagination import paginated_response
-from rag_app.qa import save_note, selectors, services, sse
+from rag_app.qa import failures, save_note, selectors, services, sse
+from rag_app.qa.filters import AnswerFilter, ConversationFilter
 from rag_app.qa.models import Answer, Conversation
-from rag_app.redact import without_addresses
+from rag_app.schema import error, sse_response
 
 
-class AnswerOutputSerializer(serializers.ModelSerializer[Answer]):
-    """How an answer looks in the API."""
+class _ShownError:
+    """The answer's error as the request's user may read it (rag_app/qa/failures.py)."""
+
+    context: dict[str, Any]
+
+    def get_error(self, answer: Answer) -> str:
+        request = self.context.get("request")
+        return failures.shown_error(answer, request.user if request is not None else None)
+
+
+class AnswerOutputSerializer(_ShownError, serializers.ModelSerializer[Answer]):
+    """How an answer looks in the API; a failed one's `error` has details for staff only."""
 
     answer = serializers.CharField(source="text")
+    error = serializers.SerializerMethodField()
+    citations = serializers.ListField(child=serializers.DictField(), help_text="The numbered sources [n] cite.")
 
     class Meta:
         model = Answer
@@ -43,10 +64,14 @@ class AnswerOutputSerializer(serializers.ModelSerializer[Answer]):
         ]
 
 
-class ProvenanceSerializer(serializers.ModelSerializer[Answer]):
+class ProvenanceSerializer(_ShownError, serializers.ModelSerializer[Answer]):
     """Everything recorded about how an answer was produced."""
 
     answer = serializers.CharField(source="text")
+    error = serializers.SerializerMethodField()
+    citations = serializers.ListField(child=serializers.DictField())
+    retrieval = serializers.ListField(child=serializers.DictField(), help_text="Every candidate passage.")
+    scope = serializers.DictField(help_text="Chosen documents and note tags, if any.")
     prompt = serializers.SerializerMethodField()
     providers = serializers.SerializerMethodField()
     tokens = serializers.SerializerMethodField()
@@ -70,15 +95,22 @@ class ProvenanceSerializer(serializers.ModelSerializer[Answer]):
             "timings_ms",
         ]
 
+    @extend_schema_field(
+        inline_serializer(
+            "PromptUsed", {"name": serializers.CharField(), "version": serializers.IntegerField(allow_null=True)}
+        )
+    )
     def get_prompt(self, answer: Answer) -> dict[str, object]:
         return {"name": answer.prompt_name, "version": answer.prompt_version}
 
+    @extend_schema_field(serializers.DictField(child=serializers.DictField(child=serializers.CharField())))
     def get_providers(self, answer: Answer) -> dict[str, dict[str, str]]:
         return {
             "chat": {"provider": answer.provider, "model": answer.model},
             "embeddings": {"provider": answer.embedding_provider, "model": answer.embedding_model},
         }
 
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
     def get_tokens(self, answer: Answer) -> dict[str, int]:
         return {
             "prompt": answer.prompt_tokens,
@@ -86,6 +118,7 @@ class ProvenanceSerializer(serializers.ModelSerializer[Answer]):
             "context_window": answer.context_tokens,
         }
 
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField(allow_null=True)))
     def get_timings_ms(self, answer: Answer) -> dict[str, int | None]:
         return {
             "queue": answer.queue_ms,
@@ -102,6 +135,20 @@ class ConversationOutputSerializer(serializers.ModelSerializer[Conversation]):
     class Meta:
         model = Conversation
         fields = ["id", "title", "created_at", "updated_at"]
+
+
+class ConversationDetailSerializer(ConversationOutputSerializer):
+    """A conversation with its answers, oldest first."""
+
+    answers = serializers.SerializerMethodField()
+
+    class Meta(ConversationOutputSerializer.Meta):
+        fields = [*ConversationOutputSerializer.Meta.fields, "answers"]
+
+    @extend_schema_field(AnswerOutputSerializer(many=True))
+    def get_answers(self, conversation: Conversation) -> Any:
+        answers = conversation.answers.order_by("created_at", "id")
+        return AnswerOutputSerializer(answers, many=True, context=self.context).data
 
 
 class EventStreamRenderer(renderers.BaseRenderer):
@@ -121,31 +168,77 @@ STREAMING_RENDERERS = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, E
 
 
 def _sse_response(request: Request, answer: Answer, after: str = "0") -> StreamingHttpResponse:
-    public = not request.user.is_staff
-    response = StreamingHttpResponse(sse.events(answer, after=after, public=public), content_type="text/event-stream")
+    response = StreamingHttpResponse(
+        sse.events(answer, after=after, user=request.user), content_type="text/event-stream"
+    )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass events on as they come
     return response
+
+
+class AskInputSerializer(serializers.Serializer[None]):
+    """A question, optionally in a conversation and limited to some documents or note tags."""
+
+    question = serializers.CharField(max_length=services.MAX_QUESTION_CHARS, trim_whitespace=True)
+    conversation_id = serializers.IntegerField(required=False, allow_null=True, help_text="Ask a follow-up.")
+    documents = serializers.ListField(
+        child=serializers.IntegerField(), required=False, max_length=100, help_text="Only these documents."
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        max_length=20,
+        help_text="Only notes with these tags.",
+    )
+    stream = serializers.BooleanField(required=False, default=False, help_text="Answer as Server-Sent Events.")
+
+
+_ASK_EXAMPLE = {
+    "id": 42,
+    "conversation_id": 9,
+    "question": "How many days of leave do I get?",
+    "status": "done",
+    "answer": "You get 25 days a year [1].",
+    "citations": [{"n": 1, "kind": "document", "title": "handbook", "page": 3, "cited": True}],
+    "error": "",
+    "provider": "vllm",
+    "model": "smollm2",
+    "created_at": "2026-12-01T12:00:00Z",
+    "finished_at": "2026-12-01T12:00:02Z",
+}
 
 
 class AskApi(APIView):
     """POST {"question", "conversation_id"?, "documents"?, "tags"?, "stream"?}.
 
     With "stream": true the answer comes as Server-Sent Events (meta, token..., citations, done, or
-    error); otherwise as JSON once it is complete.
+    error); otherwise as JSON once it is complete. A failed answer is 503 with a support id; staff
+    get the details in the message.
     """
 
     renderer_classes = STREAMING_RENDERERS
+    throttle_classes = throttles.ASK
 
-    class InputSerializer(serializers.Serializer[None]):
-        question = serializers.CharField(max_length=services.MAX_QUESTION_CHARS, trim_whitespace=True)
-        conversation_id = serializers.IntegerField(required=False, allow_null=True)
-        documents = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=100)
-        tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=20)
-        stream = serializers.BooleanField(required=False, default=False)
-
+    @extend_schema(
+        request=AskInputSerializer,
+        responses={
+            (200, "application/json"): AnswerOutputSerializer,
+            (200, "text/event-stream"): sse_response(),
+            503: error("The answer could not be generated (code provider_unavailable, with a support_id)."),
+            504: error("No worker answered within ANSWER_TIMEOUT."),
+        },
+        examples=[
+            OpenApiExample("Ask", value={"question": "How many days of leave do I get?"}, request_only=True),
+            OpenApiExample(
+                "Ask in my HR documents, streamed",
+                value={"question": "And for part-time staff?", "conversation_id": 9, "documents": [7], "stream": True},
+                request_only=True,
+            ),
+            OpenApiExample("Answered", value=_ASK_EXAMPLE, response_only=True, status_codes=["200"]),
+        ],
+    )
     def post(self, request: Request) -> HttpResponseBase:
-        data = self.InputSerializer(data=request.data)
+        data = AskInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answer = services.answer_create(
             owner=current_user(request),
@@ -158,25 +251,45 @@ class AskApi(APIView):
             return _sse_response(request, answer)
         answer = sse.wait(answer)
         if answer.status == Answer.Status.FAILED:
-            error = answer.error if request.user.is_staff else without_addresses(answer.error)
-            raise ApplicationError(error, status=503, code="provider_unavailable")
-        return Response(AnswerOutputSerializer(answer).data, status=status.HTTP_200_OK)
+            raise ApplicationError(
+                failures.shown_error(answer, request.user),
+                status=503,
+                code="provider_unavailable",
+                support_id=failures.support_id(answer.pk),
+            )
+        return Response(AnswerOutputSerializer(answer, context={"request": request}).data, status=status.HTTP_200_OK)
 
 
+def _own_answer(request: Request, answer_id: int) -> Answer:
+    return get_object_or_404(selectors.answer_list(owner=current_user(request)), pk=answer_id)
+
+
+class AnswerListApi(generics.ListAPIView[Answer]):
+    """GET the caller's answers, newest first (filters and ordering below)."""
+
+    queryset = Answer.objects.none()
+    serializer_class = AnswerOutputSerializer
+    filterset_class = AnswerFilter
+    ordering_fields = ["created_at", "finished_at", "status"]
+
+    def get_queryset(self) -> QuerySet[Answer]:
+        return selectors.answer_list(owner=current_user(self.request))
+
+
+@extend_schema(responses=AnswerOutputSerializer)
 class AnswerDetailApi(APIView):
     """GET one of the caller's answers."""
 
     def get(self, request: Request, answer_id: int) -> Response:
-        answer = get_object_or_404(selectors.answer_list(owner=current_user(request)), pk=answer_id)
-        return Response(AnswerOutputSerializer(answer).data)
+        return Response(AnswerOutputSerializer(_own_answer(request, answer_id), context={"request": request}).data)
 
 
+@extend_schema(responses=ProvenanceSerializer)
 class AnswerProvenanceApi(APIView):
     """GET how an answer was produced: retrieval, prompt, providers, tokens, timings."""
 
     def get(self, request: Request, answer_id: int) -> Response:
-        answer = get_object_or_404(selectors.answer_list(owner=current_user(request)), pk=answer_id)
-        return Response(ProvenanceSerializer(answer).data)
+        return Response(ProvenanceSerializer(_own_answer(request, answer_id), context={"request": request}).data)
 
 
 class AnswerEventsApi(APIView):
@@ -184,57 +297,74 @@ class AnswerEventsApi(APIView):
 
     renderer_classes = STREAMING_RENDERERS
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", str, description="Resume after this event id (or send Last-Event-ID)."),
+            OpenApiParameter("Last-Event-ID", str, location=OpenApiParameter.HEADER, required=False),
+        ],
+        responses={(200, "text/event-stream"): sse_response()},
+    )
     def get(self, request: Request, answer_id: int) -> HttpResponseBase:
-        answer = get_object_or_404(selectors.answer_list(owner=current_user(request)), pk=answer_id)
+        answer = _own_answer(request, answer_id)
         after = request.headers.get("Last-Event-ID") or request.query_params.get("after") or "0"
         return _sse_response(request, answer, after=after)
 
 
-class ConversationListApi(APIView):
+class ConversationListApi(generics.ListAPIView[Conversation]):
     """GET the caller's conversations, most recent first (batch questions are listed under their batch)."""
 
-    def get(self, request: Request) -> Response:
-        conversations = selectors.conversation_list(owner=current_user(request), include_batches=False)
-        return paginated_response(conversations, ConversationOutputSerializer, request, self)
+    queryset = Conversation.objects.none()
+    serializer_class = ConversationOutputSerializer
+    filterset_class = ConversationFilter
+    ordering_fields = ["created_at", "updated_at", "title"]
+
+    def get_queryset(self) -> QuerySet[Conversation]:
+        return selectors.conversation_list(owner=current_user(self.request), include_batches=False)
+
+
+class ConversationRenameSerializer(serializers.Serializer[None]):
+    """A conversation's new title."""
+
+    title = serializers.CharField(max_length=services.MAX_TITLE_CHARS)
 
 
 class ConversationDetailApi(APIView):
     """GET a conversation with its answers; PATCH {"title"} renames it; DELETE removes it."""
 
-    class RenameSerializer(serializers.Serializer[None]):
-        title = serializers.CharField(max_length=services.MAX_TITLE_CHARS)
-
     def _conversation(self, request: Request, conversation_id: int) -> Conversation:
         return get_object_or_404(selectors.conversation_list(owner=current_user(request)), pk=conversation_id)
 
+    @extend_schema(responses=ConversationDetailSerializer)
     def get(self, request: Request, conversation_id: int) -> Response:
         conversation = self._conversation(request, conversation_id)
-        answers = conversation.answers.order_by("created_at", "id")
-        body = dict(ConversationOutputSerializer(conversation).data)
-        body["answers"] = AnswerOutputSerializer(answers, many=True).data
-        return Response(body)
+        return Response(ConversationDetailSerializer(conversation, context={"request": request}).data)
 
+    @extend_schema(request=ConversationRenameSerializer, responses=ConversationOutputSerializer)
     def patch(self, request: Request, conversation_id: int) -> Response:
-        data = self.RenameSerializer(data=request.data)
+        conversation = self._conversation(request, conversation_id)  # someone else's: 404 before any 400
+        data = ConversationRenameSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        conversation = services.conversation_rename(
-            conversation=self._conversation(request, conversation_id), title=data.validated_data["title"]
-        )
+        conversation = services.conversation_rename(conversation=conversation, title=data.validated_data["title"])
         return Response(ConversationOutputSerializer(conversation).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, conversation_id: int) -> Response:
         services.conversation_delete(conversation=self._conversation(request, conversation_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class SaveNoteInputSerializer(serializers.Serializer[None]):
+    """Which of your answers to keep as a note."""
+
+    answer_id = serializers.IntegerField()
+
+
+@extend_schema(request=SaveNoteInputSerializer, responses={201: NoteOutputSerializer})
 class AnswerSaveNoteApi(APIView):
     """POST {"answer_id"} saves one of the caller's answers as a note, its sources kept as links (201)."""
 
-    class InputSerializer(serializers.Serializer[None]):
-        answer_id = serializers.IntegerField()
-
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = SaveNoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         owner = current_user(request)
         answer = get_object_or_404(selectors.answer_list(owner=owner), pk=data.validated_data["answer_id"])

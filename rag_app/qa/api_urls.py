@@ -20,6 +20,7 @@ urlpatterns = [
         {"fmt": "json"},
         name="batch-results-json",
     ),
+    path("answers/", api.AnswerListApi.as_view(), name="answers"),
     path("answers/<int:answer_id>/", api.AnswerDetailApi.as_view(), name="answer"),
     path("answers/<int:answer_id>/provenance/", api.AnswerProvenanceApi.as_view(), name="answer-provenance"),
     path("answers/<int:answer_id>/events/", api.AnswerEventsApi.as_view(), name="answer-events"),

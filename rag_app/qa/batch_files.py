@@ -99,8 +99,11 @@ def _ms(later: Any, earlier: Any) -> int | None:
     return None if later is None or earlier is None else max(0, int((later - earlier).total_seconds() * 1000))
 
 
-def result_row(item: BatchQuestion) -> dict[str, Any]:
-    """One question's result; timings count from when a worker began it, the wait before is queued_ms."""
+def result_row(item: BatchQuestion, *, error: str | None = None) -> dict[str, Any]:
+    """One question's result; timings count from when a worker began it, the wait before is queued_ms.
+
+    `error` replaces the stored one (the plain message a non-staff reader gets).
+    """
     answer = item.answer
     queued_ms = _ms(item.started_at, answer.created_at)
     first_token = answer.first_token_ms
@@ -112,7 +115,7 @@ def result_row(item: BatchQuestion) -> dict[str, Any]:
         "question": answer.question,
         "status": answer.status,
         "answer": answer.text,
-        "error": answer.error,
+        "error": answer.error if error is None else error,
         "sources": [_source(c) for c in answer.citations],
         "provider": answer.provider,
         "model": answer.model,

@@ -18,7 +18,7 @@ from rag_app.markdown import render_markdown
 from rag_app.metrics import ANSWERS
 from rag_app.providers import registry
 from rag_app.providers.base import Prompt
-from rag_app.qa import budget, citations, prompts, stream
+from rag_app.qa import budget, citations, failures, prompts, stream
 from rag_app.qa.models import Answer
 from rag_app.qa.retrieval import Retrieval, Scope, Source, retrieve
 
@@ -59,21 +59,24 @@ def answer_generate(*, answer_id: int) -> Answer:
     answer = Answer.objects.select_related("owner", "conversation").get(pk=answer_id)
     publisher = stream.Publisher(answer.pk)
     Answer.objects.filter(pk=answer.pk).update(status=Answer.Status.STREAMING)
+    code = ""
     try:
         _generate(answer, publisher)
     except (ServiceError, ApplicationError) as exc:
         answer.status = Answer.Status.FAILED
         answer.error = f"The answer could not be generated: {exc}"
         code = getattr(exc, "code", "provider_unavailable")
-        publisher.send("error", {"code": code, "message": answer.error})
-        log.warning("Answer %s failed: %s", answer.pk, exc)
+        log.warning("Answer %s failed (support id %s): %s", answer.pk, failures.support_id(answer.pk), exc)
     answer.finished_at = timezone.now()
     ANSWERS.labels(answer.status, _path(answer)).inc()
     log.info("Answer %s %s (%s)", answer.pk, answer.status, _path(answer))
     answer.duration_ms = int((answer.finished_at - answer.created_at).total_seconds() * 1000)
     answer.save()
+    # The final event goes out only once the row is saved: a waiting request reads the row on it.
     if answer.status == Answer.Status.DONE:
         publisher.send("done", {"answer_id": answer.pk, "status": answer.status, "duration_ms": answer.duration_ms})
+    else:
+        publisher.send("error", failures.error_event(answer, code))
     return answer
 
 

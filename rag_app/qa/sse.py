@@ -7,14 +7,16 @@ import time
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from rag_app import db
 from rag_app.errors import ApplicationError
-from rag_app.qa import stream
+from rag_app.markdown import render_markdown
+from rag_app.qa import failures, stream
 from rag_app.qa.models import Answer
-from rag_app.redact import without_addresses
 
 KEEPALIVE_SECONDS = 15.0
+Reader = AbstractBaseUser | AnonymousUser | None
 _FINAL = {"done", "error"}
 
 
@@ -24,15 +26,19 @@ def format_event(kind: str, data: dict[str, object], event_id: str = "") -> str:
     return f"{head}event: {kind}\ndata: {json.dumps(data)}\n\n"
 
 
-def events(answer: Answer, *, after: str = "0", public: bool = False) -> Iterator[str]:
+def events(answer: Answer, *, after: str = "0", user: Reader = None) -> Iterator[str]:
     """SSE messages: meta first, then the worker's events as they come, until done or error.
 
-    public (an asker who is not staff): an error's message leaves out internal addresses.
+    An error's details reach only staff (rag_app/qa/failures.py); others get the plain message.
 
     A comment line every KEEPALIVE_SECONDS keeps proxies from closing a quiet stream; a question
-    nobody picks up within ANSWER_TIMEOUT ends with an error event that says so.
+    nobody picks up within ANSWER_TIMEOUT ends with an error event that says so. A finished answer
+    whose events are gone (kept an hour) ends at once with its final events, made from the row.
     """
     yield format_event("meta", {"answer_id": answer.pk, "conversation_id": answer.conversation_id})
+    if answer.status in (Answer.Status.DONE, Answer.Status.FAILED) and not stream.read(answer.pk, after, timeout=0):
+        yield from _from_row(answer, user)
+        return
     db.release_connection()  # relaying needs no database while Redis carries the events
     deadline = time.monotonic() + settings.ANSWER_TIMEOUT
     while time.monotonic() < deadline:
@@ -42,13 +48,21 @@ def events(answer: Answer, *, after: str = "0", public: bool = False) -> Iterato
             continue
         for event in batch:
             after = event.id
-            data = event.data
-            if public and event.kind == "error" and isinstance(data.get("message"), str):
-                data = {**data, "message": without_addresses(data["message"])}
-            yield format_event(event.kind, data, event.id)
+            yield format_event(event.kind, failures.event_for(event.kind, event.data, user), event.id)
             if event.kind in _FINAL:
                 return
     yield format_event("error", {"code": "timeout", "message": _timeout_message()})
+
+
+def _from_row(answer: Answer, user: Reader) -> Iterator[str]:
+    """The final events of a finished answer, as the worker sent them, from what the row keeps."""
+    if answer.status == Answer.Status.FAILED:
+        error = failures.error_event(answer, "provider_unavailable")
+        yield format_event("error", failures.event_for("error", error, user))
+        return
+    html = str(render_markdown(answer.text))
+    yield format_event("citations", {"citations": answer.citations, "text": answer.text, "html": html})
+    yield format_event("done", {"answer_id": answer.pk, "status": answer.status, "duration_ms": answer.duration_ms})
 
 
 def wait(answer: Answer) -> Answer:

@@ -64,3 +64,14 @@ def test_api_keys_never_appear(staff_api, settings):
     assert "sk-very-secret" not in response.content.decode()
     assert response.status_code == 503  # chat has no healthy provider
     assert response.json()["status"] == "down"
+
+
+def test_users_see_each_roles_state_but_no_address_model_or_error(alice_api, unreachable_vision):
+    provider_health_task()
+    response = alice_api.get("/api/health/")
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["roles"]["vision"]["primary"] == {"state": "down"}
+    assert body["roles"]["chat"]["primary"] == {"state": "ok"}
+    assert body["roles"]["embeddings"]["fallback"] is None
+    assert "127.0.0.1" not in response.content.decode()

@@ -13,9 +13,12 @@ from rag_app.qa.models import Answer, Conversation
 
 
 def answer_now(owner: User, question: str, **options: Any) -> dict[str, Any]:
-    """Create the question and answer it at once; the API's JSON for the answer."""
-    answer = services.answer_create(owner=owner, question=question, **options)
-    return dict(AnswerOutputSerializer(pipeline.answer_generate(answer_id=answer.pk)).data)
+    """Create the question and answer it at once; the API's JSON for the answer, with the stored error.
+
+    (The API shows a non-staff user a plain message instead: tests/qa/test_answer_failures.py.)
+    """
+    answer = pipeline.answer_generate(answer_id=services.answer_create(owner=owner, question=question, **options).pk)
+    return {**AnswerOutputSerializer(answer).data, "error": answer.error}
 
 
 def stored_answer(*, owner: User, **fields: Any) -> Answer:
