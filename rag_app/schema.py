@@ -51,7 +51,7 @@ SSE_EVENT_SCHEMA = {
     "required": ["event", "data"],
     "properties": {
         "event": {"type": "string", "enum": ["meta", "token", "citations", "done", "error"]},
-        "data": {"type": "string", "contentMediaType": "application/json"},
+        "data": {"type": "string", "description": "JSON text: the event's fields."},
         "id": {"type": "string", "description": "Resume after it with Last-Event-ID."},
     },
 }

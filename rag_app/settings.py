@@ -209,8 +209,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "RAG app API",
     "DESCRIPTION": (
         "Upload documents, keep notes, ask questions answered from your own material. Authenticate with "
-        "`Authorization: Token <key>` (POST /api/auth/token/) or a browser session. Every error is "
-        '`{"error": {"code", "message", "fields"?}}`.'
+        "`Authorization: Bearer <token>` (/accounts/tokens/ or POST /api/auth/token/) or a browser session. "
+        'Every error is `{"error": {"code", "message", "fields"?}}`.'
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

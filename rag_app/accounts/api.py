@@ -75,6 +75,7 @@ class TokenListCreateApi(generics.ListAPIView[ApiToken]):
 class TokenDetailApi(APIView):
     """DELETE revokes a token: the caller's own, or any for staff."""
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, token_id: int) -> Response:
         token = get_object_or_404(selectors.token_revocable(user=current_user(request)), pk=token_id)
         services.token_revoke(token=token)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponseBase, StreamingHttpResponse
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, renderers, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +34,8 @@ class OpenAIView(APIView):
         return openai_exception_handler
 
 
+# Not in /api/schema/: these two follow OpenAI's own API reference, which their clients are built from.
+@extend_schema(exclude=True)
 class ModelListApi(OpenAIView):
     """GET the models: `rag` (all your documents and notes) and `rag:<tag>` per note tag."""
 
@@ -42,6 +45,7 @@ class ModelListApi(OpenAIView):
         return Response({"object": "list", "data": data})
 
 
+@extend_schema(exclude=True)
 class ChatCompletionsApi(OpenAIView):
     """POST {"model", "messages", "stream"?}: the answer to the last user message from your own sources.
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from rag_app.qa.models import Answer
+from rag_app.redact import without_addresses
 
 PLAIN = (
     "The answer could not be generated right now. Please try again in a few minutes; if it keeps "
@@ -44,10 +45,12 @@ def error_event(answer: Answer, code: str) -> dict[str, Any]:
 
 
 def event_for(kind: str, data: dict[str, Any], user: AbstractBaseUser | AnonymousUser | None) -> dict[str, Any]:
-    """An event as this user may read it: error details only for staff (as the message)."""
-    if kind != "error" or "detail" not in data:
+    """An event as this user may read it: error details only for staff; others never see an address."""
+    if kind != "error":
         return data
     shown = {k: v for k, v in data.items() if k != "detail"}
     if sees_details(user):
-        shown["message"] = data["detail"]
+        shown["message"] = data.get("detail", data.get("message"))
+    elif isinstance(shown.get("message"), str):
+        shown["message"] = without_addresses(shown["message"])
     return shown
