@@ -11,6 +11,9 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from documents.indexing import SOURCE
+        from documents.services import documents_reap
+        from rag_app import leases
         from rag_app.index import sources
 
         sources.register(SOURCE)
+        leases.register("documents", documents_reap)

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import kombu.exceptions
+import redis
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -40,6 +42,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
     if isinstance(exc, ApplicationError):
         return Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
+    if isinstance(exc, redis.RedisError | kombu.exceptions.OperationalError):  # the queue's Redis is down
+        message = "The message queue (Redis) is unavailable; try again in a minute."
+        return Response({"error": {"code": "queue_unavailable", "message": message}}, status=503)
     response = exception_handler(exc, context)
     if response is not None and response.status_code == status.HTTP_400_BAD_REQUEST:
         response.data = {"error": {"code": "invalid", "message": "Invalid input.", "fields": response.data}}

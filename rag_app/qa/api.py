@@ -157,6 +157,8 @@ class AskApi(APIView):
         answer = sse.wait(answer)
         if answer.status == Answer.Status.FAILED:
             raise ApplicationError(answer.error, status=503, code="provider_unavailable")
+        if answer.status == Answer.Status.CANCELLED:
+            raise ApplicationError(answer.error, status=504, code="timeout")
         return Response(AnswerOutputSerializer(answer).data, status=status.HTTP_200_OK)
 
 
