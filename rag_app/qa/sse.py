@@ -36,10 +36,10 @@ def events(answer: Answer, *, after: str = "0") -> Iterator[str]:
     made here when time is up. A stream closed before the end tells the worker nobody is listening
     (it stops unless someone reconnects within a grace period).
     """
-    yield format_event("meta", {"answer_id": answer.pk, "conversation_id": answer.conversation_id})
     final = False
     try:
         stream.joined(answer.pk)
+        yield format_event("meta", {"answer_id": answer.pk, "conversation_id": answer.conversation_id})
         db.release_connection()  # relaying needs no database while Redis carries the events
         deadline = time.monotonic() + _wait_seconds(answer)
         while not final:
@@ -93,7 +93,7 @@ def wait(answer: Answer) -> Answer:
 def _wait_seconds(answer: Answer) -> float:
     """How long the web waits: until just before the asker's ANSWER_TIMEOUT, counted from the question."""
     waited = (timezone.now() - answer.created_at).total_seconds()
-    return max(KEEPALIVE_SECONDS, settings.ANSWER_TIMEOUT - WEB_MARGIN_SECONDS - waited)
+    return max(1.0, settings.ANSWER_TIMEOUT - WEB_MARGIN_SECONDS - waited)
 
 
 def _timeout_message() -> str:
