@@ -184,7 +184,9 @@ def check(endpoint: Endpoint, role: Role) -> Health:
     started = time.monotonic()
     health = Health(ok=False)
     try:
-        models = list(client(endpoint).models.list())
+        # a quick question: a server that accepts and never answers must not hold an answer for PROVIDER_TIMEOUT
+        quick = time_left(min(endpoint.timeout, settings.PROVIDER_FIRST_TOKEN_TIMEOUT))
+        models = list(client(endpoint).models.list(timeout=quick))
         health.models = [m.id for m in models]
         ours = next((m for m in models if m.id == endpoint.model), None)
         health.model_present = ours is not None
