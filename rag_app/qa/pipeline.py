@@ -122,6 +122,7 @@ def answer_generate(*, answer_id: int) -> Answer:
         return answer
     publisher = stream.Publisher(answer.pk)
     deadline = answer_deadline(answer)
+    error_code = ""
     try:
         with leases.heartbeat(Answer, answer.pk, holder) as lost, base.deadline(deadline):
             watch = _Watch(answer, lost, deadline)
@@ -136,10 +137,9 @@ def answer_generate(*, answer_id: int) -> Answer:
         answer.refresh_from_db()
         return answer
     except (ServiceError, ApplicationError) as exc:
+        error_code = getattr(exc, "code", "provider_unavailable")
         answer.status = Answer.Status.FAILED
         answer.error = f"The answer could not be generated: {exc}"
-        code = getattr(exc, "code", "provider_unavailable")
-        publisher.send("error", {"code": code, "message": answer.error})
         log.warning("Answer %s failed: %s", answer.pk, exc)
     answer.finished_at = timezone.now()
     answer.duration_ms = int((answer.finished_at - answer.created_at).total_seconds() * 1000)
@@ -149,8 +149,11 @@ def answer_generate(*, answer_id: int) -> Answer:
             answer.refresh_from_db()  # ended elsewhere meanwhile (cancelled, reaped): that stays
             return answer
         answer.save()
+    # the final event only once the row says so: a waiting client reads the row when it hears it
     if answer.status == Answer.Status.DONE:
         publisher.send("done", {"answer_id": answer.pk, "status": answer.status, "duration_ms": answer.duration_ms})
+    else:
+        publisher.send("error", {"code": error_code, "message": answer.error})
     return answer
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 
 import redis
 from django.conf import settings
@@ -28,7 +28,7 @@ def format_event(kind: str, data: dict[str, object], event_id: str = "") -> str:
     return f"{head}event: {kind}\ndata: {json.dumps(data)}\n\n"
 
 
-def events(answer: Answer, *, after: str = "0") -> Iterator[str]:
+def events(answer: Answer, *, after: str = "0") -> Generator[str, None, None]:
     """SSE messages: meta first, then the worker's events as they come, until done or error.
 
     A comment line every KEEPALIVE_SECONDS keeps proxies from closing a quiet stream. The stream always

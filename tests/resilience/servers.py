@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -24,10 +25,12 @@ FAST_RECOVERY = {"LEASE_SECONDS": "4", "REAPER_INTERVAL": "2", "OUTBOX_RESEND_SE
 
 def use_broker(url: str) -> None:
     """Point this process's Celery app at another broker (kombu's pools are keyed by connection)."""
-    app.conf.broker_url = url
+    conf: Any = app.conf
+    conf.broker_url = url
     pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
+    celery_app: Any = app
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 class OwnRedis:
@@ -87,12 +90,21 @@ def celery(folder: Path, name: str, args: list[str], redis_url: str, **env: str)
     return proc
 
 
+def log_of(proc: subprocess.Popen[bytes]) -> Path:
+    """The log file a process started here writes to."""
+    path: Path = getattr(proc, "log_path")  # noqa: B009 - set by celery() above
+    return path
+
+
 def worker(folder: Path, name: str, queue: str, redis_url: str, **env: str) -> subprocess.Popen[bytes]:
     """A worker consuming one queue, ready to take tasks."""
     proc = celery(
         folder,
         name,
-        ["worker", "-n", f"{name}@%h", "-Q", queue, "--pool=threads", "--concurrency=2", "--loglevel=INFO"],
+        [
+            *("worker", "-n", f"{name}@%h", "-Q", f"{queue},{settings.CELERY_HOUSEKEEPING_QUEUE}"),
+            *("--pool=threads", "--concurrency=2", "--loglevel=INFO"),
+        ],
         redis_url,
         **env,
     )

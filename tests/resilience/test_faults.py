@@ -9,7 +9,9 @@ and recorded in docs/benchmarks.md.
 from __future__ import annotations
 
 import re
+import shutil
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from documents.models import Chunk, Document
+from rag_app.celery import app
 from rag_app.index import service as index
 from rag_app.providers import registry
 from rag_app.providers.base import Endpoint, Message
@@ -27,7 +30,7 @@ from rag_app.providers.local import CHAT_ENDPOINT
 from rag_app.providers.models import ProviderCall, ProviderSetting
 from rag_app.qa import ending, stream
 from rag_app.qa.models import Answer
-from tests.processes import stop
+from tests.processes import ROOT, stop
 from tests.qa.conftest import ready_document
 from tests.resilience import servers
 
@@ -44,7 +47,7 @@ def redis_server(tmp_path: Path, settings) -> Iterator[servers.OwnRedis]:
     own = servers.OwnRedis(tmp_path)
     own.start()
     settings.REDIS_URL = own.url
-    real = servers.app.conf.broker_url
+    real = app.conf.broker_url
     servers.use_broker(own.url)
     yield own
     servers.use_broker(real)
@@ -52,12 +55,15 @@ def redis_server(tmp_path: Path, settings) -> Iterator[servers.OwnRedis]:
 
 
 @pytest.fixture
-def processes() -> Iterator[list]:
-    """Processes a test starts; all stopped at the end, whatever happened."""
-    started: list = []
+def processes(request: pytest.FixtureRequest) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Processes a test starts; all stopped at the end, their logs kept in test-output/faults/<test>/."""
+    started: list[subprocess.Popen[bytes]] = []
     yield started
+    kept = ROOT / "test-output" / "faults" / request.node.name
+    kept.mkdir(parents=True, exist_ok=True)
     for proc in started:
         stop(proc)
+        shutil.copy(servers.log_of(proc), kept)
 
 
 def text(n: int, paragraphs: int) -> bytes:
@@ -116,7 +122,7 @@ def test_a_worker_killed_mid_ingestion_leaves_nothing_stuck_or_done_twice(tmp_pa
         f"\n[faults] worker SIGKILLed mid-ingestion ({len(in_flight)} in flight of {len(ids)}): "
         f"every document final {total:.1f} s after the kill"
     )
-    assert_indexed_once(ids, [first.log_path, second.log_path])
+    assert_indexed_once(ids, [servers.log_of(first), servers.log_of(second)])
     for document in Document.objects.filter(pk__in=in_flight):
         assert document.worker_losses == 1  # requeued by the reaper once, not redelivered behind its back
 
@@ -142,6 +148,10 @@ def test_a_worker_killed_mid_answer_fails_the_answer_with_a_reason_the_asker_hea
     first.wait()
     killed = time.monotonic()
     processes.append(servers.beat(tmp_path, redis_server.url))
+    # the supervisor starts a worker again; it runs the reaper, and takes no stopped answer up again (their
+    # messages were never acknowledged, and the lease says they are not pending)
+    second = servers.worker(tmp_path, "answer-2", settings.CELERY_QA_QUEUE, redis_server.url)
+    processes.append(second)
     while Answer.objects.filter(pk__in=ids).exclude(status__in=FINAL_ANSWER).exists():
         assert time.monotonic() - killed < 120, list(Answer.objects.values_list("pk", "status"))
         time.sleep(0.2)
@@ -153,9 +163,6 @@ def test_a_worker_killed_mid_answer_fails_the_answer_with_a_reason_the_asker_hea
         assert answer.error == ending.WORKER_STOPPED
         final = stream.read(answer.pk, "0", timeout=1)[-1]
         assert (final.kind, final.data["code"]) == ("error", "worker_lost")  # what a listening asker hears
-    # a second worker takes no stopped answer up again (their messages were never acknowledged)
-    second = servers.worker(tmp_path, "answer-2", settings.CELERY_QA_QUEUE, redis_server.url)
-    processes.append(second)
     time.sleep(3)
     assert set(Answer.objects.filter(pk__in=[a.pk for a in stopped]).values_list("status", flat=True)) == {"failed"}
 
@@ -172,7 +179,7 @@ def test_a_broker_restarted_empty_loses_no_queued_document(tmp_path, alice_api, 
     wait_final(ids, timeout=180)
     total = time.monotonic() - restarted
     print(f"\n[faults] broker restarted without persistence: {len(ids)} queued documents final {total:.1f} s later")
-    assert_indexed_once(ids, [worker.log_path])
+    assert_indexed_once(ids, [servers.log_of(worker)])
 
 
 def test_with_the_broker_down_uploads_are_kept_and_questions_refused_as_json(
@@ -192,7 +199,7 @@ def test_with_the_broker_down_uploads_are_kept_and_questions_refused_as_json(
     wait_final(ids, timeout=180)
     total = time.monotonic() - back
     print(f"\n[faults] broker down at upload: {len(ids)} kept uploads final {total:.1f} s after it came back")
-    assert_indexed_once(ids, [worker.log_path])
+    assert_indexed_once(ids, [servers.log_of(worker)])
 
 
 def test_a_hung_chat_server_fails_over_within_the_first_token_timeout(settings):

@@ -9,32 +9,25 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from kombu import pools
 
 from documents import services as document_services
 from documents.models import Document
 from rag_app.celery import app
 from rag_app.qa.models import Answer
+from tests.resilience.servers import use_broker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOWHERE = "redis://127.0.0.1:9/0"  # nothing listens on port 9
 
 
-def _use_broker(url: str) -> None:
-    app.conf.broker_url = url
-    pools.reset()  # kombu's shared pools, keyed by connection: built again from the new URL
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def broker_down() -> Iterator[None]:
     """The Celery app's broker points at a port nobody listens on, for this test only."""
     real = app.conf.broker_url
-    _use_broker(NOWHERE)
+    use_broker(NOWHERE)
     yield
-    _use_broker(real)
+    use_broker(real)
 
 
 def test_an_upload_with_the_broker_down_is_kept_queued_and_sent_once_it_is_back(alice_api, broker_down):
@@ -50,7 +43,7 @@ def test_an_upload_with_the_broker_down_is_kept_queued_and_sent_once_it_is_back(
     Document.objects.filter(pk=document.pk).update(resend_at=timezone.now())
     assert document_services.documents_reap() == 0  # the broker is still down: nothing sent, still waiting
     assert Document.objects.get(pk=document.pk).status == "queued"
-    _use_broker(settings.CELERY_BROKER_URL)  # the broker is back
+    use_broker(settings.CELERY_BROKER_URL)  # the broker is back
     Document.objects.filter(pk=document.pk).update(resend_at=timezone.now())
     assert document_services.documents_reap() == 1  # sent now
     assert Document.objects.get(pk=document.pk).resend_at > timezone.now()
