@@ -241,18 +241,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(PROVIDER_HEALTH_INTERVAL),
     },
     "answer-events-cleanup": {"task": "rag_app.qa.tasks.answer_events_cleanup_task", "schedule": 900.0},
-    "reaper": {"task": "rag_app.tasks.reap_task", "schedule": REAPER_INTERVAL},
 }
 # Answering is I/O-bound (the model server does the work), ingestion CPU-bound: separate queues let
 # a worker keep many questions in flight without ingestion waiting behind them, or the reverse.
 CELERY_QA_QUEUE = env_str("CELERY_QA_QUEUE", "rag-qa")
-# Short periodic work (the reaper above all) has a queue of its own that every worker also consumes, so it
-# never waits behind long ingestions and runs while any worker is alive.
+# Short periodic work has a queue of its own that every worker also consumes, so it never waits behind long
+# ingestions. The reaper runs inside the beat process itself (rag_app/celery.py): busy or dead workers
+# cannot delay it.
 CELERY_HOUSEKEEPING_QUEUE = env_str("CELERY_HOUSEKEEPING_QUEUE", "rag-housekeeping")
 CELERY_TASK_ROUTES = {
     "rag_app.qa.tasks.answer_generate_task": {"queue": CELERY_QA_QUEUE},
     "rag_app.qa.tasks.batch_question_answer_task": {"queue": CELERY_QA_QUEUE},
-    "rag_app.tasks.reap_task": {"queue": CELERY_HOUSEKEEPING_QUEUE},
     "rag_app.providers.tasks.provider_health_task": {"queue": CELERY_HOUSEKEEPING_QUEUE},
     "rag_app.qa.tasks.answer_events_cleanup_task": {"queue": CELERY_HOUSEKEEPING_QUEUE},
 }

@@ -90,7 +90,10 @@ def service_task(
 
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def reap_task() -> dict[str, int]:
-    """Requeue or fail the work of workers that stopped, and send queued work whose message was lost."""
+    """Requeue or fail the work of workers that stopped, and send queued work whose message was lost.
+
+    Beat runs the same in a thread of its own (rag_app/celery.py); this task is for running it by hand.
+    """
     done = leases.reap()
     if done:
         log.info("reaper: %s", done)

@@ -104,7 +104,7 @@ def assert_indexed_once(ids: list[int], logs: list[Path]) -> None:
 def test_a_worker_killed_mid_ingestion_leaves_nothing_stuck_or_done_twice(tmp_path, alice_api, redis_server, processes):
     first = servers.worker(tmp_path, "ingest-1", settings.CELERY_TASK_DEFAULT_QUEUE, redis_server.url)
     processes.append(first)
-    ids = [upload(alice_api, f"doc{n}.txt", text(n, 2000)) for n in range(5)]
+    ids = [upload(alice_api, f"doc{n}.txt", text(n, 600)) for n in range(5)]
     deadline = time.monotonic() + 120
     while not Document.objects.filter(pk__in=ids, status="processing", stage="embedding").exists():
         assert time.monotonic() < deadline, "no document reached embedding"
