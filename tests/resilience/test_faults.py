@@ -47,6 +47,8 @@ def redis_server(tmp_path: Path, settings) -> Iterator[servers.OwnRedis]:
     own = servers.OwnRedis(tmp_path)
     own.start()
     settings.REDIS_URL = own.url
+    for name, value in servers.FAST_RECOVERY.items():  # the web side (this process) writes resend times too
+        setattr(settings, name, float(value))
     real = app.conf.broker_url
     servers.use_broker(own.url)
     yield own
