@@ -211,8 +211,10 @@ def test_a_hung_chat_server_fails_over_within_the_first_token_timeout(settings):
         model = registry.RoutedChatModel(RoleConfig("chat", primary=primary, fallback=CHAT_ENDPOINT))
         registry.build("chat", CHAT_ENDPOINT).complete([Message("user", "Hi.")], max_tokens=1, temperature=0)  # loaded
         started = time.monotonic()
-        first = next(iter(model.stream([Message("user", "Say hello.")], max_tokens=8, temperature=0)))
+        deltas = model.stream([Message("user", "Say hello.")], max_tokens=8, temperature=0)
+        first = next(iter(deltas))
         took = time.monotonic() - started
+        deltas.close()  # type: ignore[attr-defined] - a generator; closing it stops the local generation
     finally:
         hung.close()
     hung_call = ProviderCall.objects.get(kind="vllm")
