@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 
@@ -26,6 +27,10 @@ class DocumentGone(Exception):
     """The document was deleted while it was being ingested."""
 
 
+class LeaseLost(Exception):
+    """The reaper took this document's lease away (it thought the worker dead): another run owns it now."""
+
+
 class IngestTimeout(ExtractionError):
     """Ingestion ran past its time budget; the document is marked failed, not left processing."""
 
@@ -33,9 +38,12 @@ class IngestTimeout(ExtractionError):
 class Progress:
     """Writes the current stage and done/total to the document, at most every PROGRESS_EVERY seconds."""
 
-    def __init__(self, document: Document, *, deadline: float | None = None) -> None:
+    def __init__(
+        self, document: Document, *, deadline: float | None = None, lost: threading.Event | None = None
+    ) -> None:
         self.document_id = document.pk
         self.deadline = deadline
+        self.lost = lost
         self._last = 0.0
 
     def stage(self, stage: Document.Stage, total: int = 0) -> None:
@@ -61,6 +69,8 @@ class Progress:
             raise DocumentGone(self.document_id)
 
     def _check_deadline(self) -> None:
+        if self.lost is not None and self.lost.is_set():
+            raise LeaseLost(self.document_id)
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise IngestTimeout(
                 f"Ingestion took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped; "
@@ -68,9 +78,9 @@ class Progress:
             )
 
 
-def run(document: Document, *, deadline: float | None = None) -> Document:
-    """Ingest one document; raises ExtractionError (permanent), ProviderError, DocumentGone."""
-    progress = Progress(document, deadline=deadline)
+def run(document: Document, *, deadline: float | None = None, lost: threading.Event | None = None) -> Document:
+    """Ingest one document; raises ExtractionError (permanent), ProviderError, DocumentGone, LeaseLost."""
+    progress = Progress(document, deadline=deadline, lost=lost)
     progress.stage(Document.Stage.EXTRACTING)
     with document.file.open("rb") as handle:
         data = handle.read()

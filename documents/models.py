@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.text import get_valid_filename
 
 from rag_app.index.items import ItemKey, item_id
+from rag_app.leases import Leased
 
 MAX_STORED_NAME_BYTES = 200  # file systems allow 255 bytes per name; storage may add a suffix to make it unique
 MAX_SUFFIX = 16  # a longer "extension" is part of the name, not a file type
@@ -37,7 +38,7 @@ def upload_path(document: "Document", filename: str) -> str:
     return f"documents/{document.owner_id}/{uuid.uuid4().hex}/{safe}"
 
 
-class Document(models.Model):
+class Document(Leased):
     """One uploaded file and its ingestion state."""
 
     class Status(models.TextChoices):
@@ -80,6 +81,7 @@ class Document(models.Model):
     stage_started_at = models.DateTimeField(null=True, blank=True)
     page_count = models.PositiveIntegerField(null=True, blank=True)
     chunk_count = models.PositiveIntegerField(default=0)
+    worker_losses = models.PositiveSmallIntegerField(default=0, help_text="Times its worker died while ingesting it.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import threading
 import time
+from datetime import timedelta
 from pathlib import PureWindowsPath
 from typing import IO, Any, cast
 
@@ -13,12 +15,14 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from documents import ingest
 from documents.chunking import Passage
 from documents.extract import ExtractionError, detect
 from documents.models import Document, shorten_name
+from rag_app import leases
 from rag_app.errors import ApplicationError, ServiceError
 from rag_app.index import service as index
 from rag_app.metrics import INGESTED
@@ -73,6 +77,7 @@ def document_create(*, owner: User, upload: File[Any], enqueue: bool = True) -> 
             mime_type=detected.mime_type,
             size=size,
             sha256=sha256,
+            resend_at=leases.resend_after(FIRST_RESEND_SECONDS) if enqueue else None,
         )
         document.file.save(name, upload, save=False)
         try:
@@ -85,31 +90,48 @@ def document_create(*, owner: User, upload: File[Any], enqueue: bool = True) -> 
     return document, True
 
 
+FIRST_RESEND_SECONDS = 10  # the outbox's first resend, in case the message sent on commit never got through
+
+
 def _enqueue_on_commit(document_id: int) -> None:
+    """Send the ingestion task on commit; the row's resend_at (set in the same transaction) is its outbox entry."""
     from documents.tasks import document_ingest_task
 
-    transaction.on_commit(lambda: document_ingest_task.delay(document_id))
+    leases.send_on_commit(document_ingest_task, document_id, row=(Document, document_id))
 
 
 def document_reingest(*, document: Document, force: bool = False) -> Document:
     """Queue the document to be ingested again (after a failure, or with new settings or models).
 
-    A document already queued or processing is refused unless it has been so for longer than a task
-    may run (its worker died), or force is given.
+    A document queued, or processing under a live lease, is refused unless force is given; one whose
+    worker died (its lease expired) may be queued again at once.
     """
-    busy_since = timezone.now() - document.updated_at
-    if (
-        not force
-        and document.status in (Document.Status.QUEUED, Document.Status.PROCESSING)
-        and busy_since.total_seconds() < settings.CELERY_TASK_TIME_LIMIT
-    ):
+    busy = document.status == Document.Status.QUEUED or (
+        document.status == Document.Status.PROCESSING
+        and document.lease_expires_at is not None
+        and document.lease_expires_at > timezone.now()
+    )
+    if busy and not force:
         raise ApplicationError("The document is already being processed.", status=409, code="busy")
     with transaction.atomic():
         document.status = Document.Status.QUEUED
         document.stage = Document.Stage.NONE
         document.error = ""
         document.progress_done = document.progress_total = 0
-        document.save(update_fields=["status", "stage", "error", "progress_done", "progress_total", "updated_at"])
+        document.worker_losses = 0
+        document.resend_at = leases.resend_after(FIRST_RESEND_SECONDS)
+        document.save(
+            update_fields=[
+                "status",
+                "stage",
+                "error",
+                "progress_done",
+                "progress_total",
+                "worker_losses",
+                "resend_at",
+                "updated_at",
+            ]
+        )
         _enqueue_on_commit(document.pk)
     return document
 
@@ -131,16 +153,38 @@ def document_delete(*, document: Document) -> None:
             transaction.on_commit(lambda: storage.delete(path))
 
 
-def document_ingest(*, document_id: int, deadline: float | None = None) -> Document:
-    """Extract, chunk, embed and index a document; permanent problems mark it failed.
+def document_ingest(*, document_id: int, deadline: float | None = None, queued_only: bool = False) -> Document:
+    """Extract, chunk, embed and index a document under its lease; permanent problems mark it failed.
 
     Transient provider errors propagate so the task can retry. Re-running is harmless: chunks are
-    replaced, vectors upserted by deterministic id, stale vectors removed.
+    replaced, vectors upserted by deterministic id, stale vectors removed. Two runs never overlap:
+    one that finds the lease held returns the document as it is; with queued_only (the task), so does
+    one that finds it ready or failed (a message delivered again after the work was done).
     """
     document = Document.objects.get(pk=document_id)
-    Document.objects.filter(pk=document.pk).update(status=Document.Status.PROCESSING, error="")
+    allowed = Document.objects.all()
+    if queued_only:
+        allowed = allowed.filter(status__in=(Document.Status.QUEUED, Document.Status.PROCESSING))
+    holder = leases.acquire(allowed, document.pk, status=Document.Status.PROCESSING, error="")
+    if holder is None:
+        log.info("Document %s is being ingested elsewhere or is finished; not ingesting it again", document_id)
+        document.refresh_from_db()
+        return document
     try:
-        return ingest.run(document, deadline=deadline)
+        with leases.heartbeat(Document, document.pk, holder) as lost:
+            return _ingest(document, deadline, lost)
+    finally:
+        leases.release(Document, document.pk, holder)
+
+
+def _ingest(document: Document, deadline: float | None, lost: threading.Event) -> Document:
+    document_id = document.pk
+    try:
+        return ingest.run(document, deadline=deadline, lost=lost)
+    except ingest.LeaseLost:
+        log.warning("Document %s: its lease was taken over; this run stops", document_id)
+        document.refresh_from_db()
+        return document
     except ingest.DocumentGone:
         log.info("Document %s was deleted during ingestion", document_id)
         raise Document.DoesNotExist(document_id) from None
@@ -181,6 +225,44 @@ def document_fail(*, document: Document, reason: str) -> Document:
     INGESTED.labels("failed").inc()
     log.warning("Document %s failed: %s", document.pk, reason)
     return document
+
+
+def documents_reap() -> int:
+    """Requeue a document whose worker died (once; the second time it fails), resend lost messages."""
+    from documents.tasks import document_ingest_task
+
+    count = 0
+    for document in Document.objects.filter(leases.expired(), status=Document.Status.PROCESSING):
+        lost = Document.objects.filter(leases.expired(), pk=document.pk, worker=document.worker)
+        if document.worker_losses >= 1:
+            if lost.update(lease_expires_at=None, worker=""):
+                document_fail(
+                    document=document,
+                    reason="The worker processing this file stopped twice (it may be too large or too complex "
+                    "for the server's memory or time limits); try again, or split the file.",
+                )
+                count += 1
+            continue
+        if lost.update(
+            status=Document.Status.QUEUED,
+            stage=Document.Stage.NONE,
+            lease_expires_at=None,
+            worker="",
+            worker_losses=document.worker_losses + 1,
+            resend_at=leases.resend_after(FIRST_RESEND_SECONDS),
+            warnings="Its worker stopped; it was queued again.",
+        ):
+            log.warning("Document %s: its worker stopped; queued again", document.pk)
+            leases.send(document_ingest_task, document.pk, row=(Document, document.pk))
+            count += 1
+    stale = timezone.now() - timedelta(seconds=settings.OUTBOX_RESEND_SECONDS)
+    waiting = Document.objects.filter(leases.free(), status=Document.Status.QUEUED).filter(
+        Q(resend_at__lt=timezone.now()) | Q(resend_at__isnull=True, updated_at__lt=stale)
+    )
+    for document_id in waiting.values_list("pk", flat=True):
+        Document.objects.filter(pk=document_id).update(resend_at=leases.resend_after(FIRST_RESEND_SECONDS))
+        count += leases.send(document_ingest_task, document_id, row=(Document, document_id))
+    return count
 
 
 def deadline_from_now() -> float:

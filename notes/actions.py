@@ -17,6 +17,7 @@ from documents import selectors as document_selectors
 from documents.models import Document
 from notes import prompts, services
 from notes.models import Note, NoteAction
+from rag_app import leases
 from rag_app.errors import ApplicationError
 from rag_app.markdown import link_text
 from rag_app.providers import registry
@@ -33,11 +34,15 @@ _PROMPTS = {
 }
 
 
+FIRST_RESEND_SECONDS = 10
+
+
 def _enqueue(action: NoteAction) -> None:
+    """Send the task on commit; resend_at, written in the caller's transaction, is its outbox entry."""
     from notes.tasks import note_action_task
 
-    action_id = action.pk
-    transaction.on_commit(lambda: note_action_task.delay(action_id))
+    NoteAction.objects.filter(pk=action.pk).update(resend_at=leases.resend_after(FIRST_RESEND_SECONDS))
+    leases.send_on_commit(note_action_task, action.pk, row=(NoteAction, action.pk))
 
 
 @transaction.atomic
@@ -96,12 +101,20 @@ def note_action_run(*, action_id: int) -> NoteAction:
     Transient provider errors propagate so the task can retry; permanent ones mark the action failed.
     """
     action = NoteAction.objects.select_related("note", "owner").get(pk=action_id)
-    if action.status == NoteAction.Status.DONE:
-        return action  # delivered twice: already applied
-    action.status = NoteAction.Status.RUNNING
-    action.started_at = timezone.now()
-    action.error = ""
-    action.save(update_fields=["status", "started_at", "error"])
+    started = timezone.now()
+    queued = NoteAction.objects.filter(status__in=(NoteAction.Status.QUEUED, NoteAction.Status.RUNNING))
+    holder = leases.acquire(queued, action.pk, status=NoteAction.Status.RUNNING, started_at=started, error="")
+    if holder is None:
+        return action  # delivered twice: running elsewhere, or already finished
+    action.status, action.started_at, action.error = NoteAction.Status.RUNNING, started, ""
+    try:
+        with leases.heartbeat(NoteAction, action.pk, holder):
+            return _run(action)
+    finally:
+        leases.release(NoteAction, action.pk, holder)
+
+
+def _run(action: NoteAction) -> NoteAction:
     try:
         if action.kind == NoteAction.Kind.FROM_DOCUMENTS:
             _run_key_points(action)
@@ -115,7 +128,7 @@ def note_action_run(*, action_id: int) -> NoteAction:
         return note_action_fail(action=action, reason=exc.message)
     action.status = NoteAction.Status.DONE
     action.finished_at = timezone.now()
-    action.save()
+    action.save(update_fields=_RESULT_FIELDS)
     log.info("Note action %s (%s) done by %s", action.pk, action.kind, action.model)
     return action
 
@@ -186,6 +199,37 @@ def _run_key_points(action: NoteAction) -> None:
     action.note = note
     action.result = {"note_id": note.pk}
     action.version_after = note.version
+
+
+_RESULT_FIELDS = [
+    "note",
+    "status",
+    "error",
+    "result",
+    "provider",
+    "model",
+    "version_after",
+    "started_at",
+    "finished_at",
+]
+
+
+def note_actions_reap() -> int:
+    """Fail actions whose worker died; send again those whose message was lost."""
+    from notes.tasks import note_action_task
+
+    count = 0
+    for action in NoteAction.objects.filter(leases.expired(), status=NoteAction.Status.RUNNING):
+        if NoteAction.objects.filter(leases.expired(), pk=action.pk, worker=action.worker).update(
+            lease_expires_at=None, worker=""
+        ):
+            note_action_fail(action=action, reason="The worker stopped while running this action; run it again.")
+            count += 1
+    waiting = NoteAction.objects.filter(leases.free(), status=NoteAction.Status.QUEUED, resend_at__lt=timezone.now())
+    for action_id in waiting.values_list("pk", flat=True):
+        NoteAction.objects.filter(pk=action_id).update(resend_at=leases.resend_after(FIRST_RESEND_SECONDS))
+        count += leases.send(note_action_task, action_id, row=(NoteAction, action_id))
+    return count
 
 
 def note_action_fail(*, action: NoteAction, reason: str) -> NoteAction:

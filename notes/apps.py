@@ -10,7 +10,10 @@ class NotesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from notes.actions import note_actions_reap
         from notes.indexing import SOURCE
+        from rag_app import leases
         from rag_app.index import sources
 
         sources.register(SOURCE)
+        leases.register("note actions", note_actions_reap)

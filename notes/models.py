@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from rag_app.index.items import ItemKey, item_id
+from rag_app.leases import Leased
 
 TITLE_MAX_CHARS = 200
 TAG_MAX_CHARS = 40
@@ -110,7 +111,7 @@ class NoteVersion(models.Model):
         return f"{self.note_id} v{self.version}"
 
 
-class NoteAction(models.Model):
+class NoteAction(Leased):
     """One LLM action (or save-from-answer) on a note, with its progress and the model that did it."""
 
     class Kind(models.TextChoices):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from notes import actions, indexing
 from notes.models import Note, NoteAction
-from rag_app.tasks import service_task
+from rag_app import leases
+from rag_app.tasks import BACKOFF_MAX, service_task
 
 
 @service_task(
@@ -31,7 +34,11 @@ def _action_failed(action_id: int, reason: str) -> None:
 
 
 def _action_retrying(action_id: int, note: str) -> None:
-    NoteAction.objects.filter(pk=action_id).update(status=NoteAction.Status.QUEUED, error=note)
+    NoteAction.objects.filter(pk=action_id).update(
+        status=NoteAction.Status.QUEUED,
+        error=note,
+        resend_at=leases.resend_after(BACKOFF_MAX + settings.OUTBOX_RESEND_SECONDS),
+    )
 
 
 @service_task(doing="running this action", fail=_action_failed, on_retry=_action_retrying)

@@ -5,6 +5,8 @@ Every API error has one shape: {"error": {"code", "message", "fields"?, "support
 
 from typing import Any
 
+import kombu.exceptions
+import redis
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -57,6 +59,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, support_id=exc.support_id), status=exc.status)
+    if isinstance(exc, redis.RedisError | kombu.exceptions.OperationalError):  # the queue's Redis is down
+        message = "The message queue (Redis) is unavailable; try again in a minute."
+        return Response(error_body("queue_unavailable", message), status=503)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -276,6 +276,21 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 900, minimu
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# --- Self-healing (issue 18): leases, the reaper, the outbox (rag_app/leases.py).
+# A worker renews its row's lease every LEASE_SECONDS / 3; the reaper (beat, every REAPER_INTERVAL s) requeues
+# or fails rows whose lease expired, so a dead worker's work is final within LEASE_SECONDS + REAPER_INTERVAL.
+# Queued work whose message was lost (broker down or restarted) is sent again after OUTBOX_RESEND_SECONDS.
+LEASE_SECONDS = env_float("LEASE_SECONDS", 45.0, minimum=1.0)
+REAPER_INTERVAL = env_float("REAPER_INTERVAL", 30.0, minimum=1.0)
+OUTBOX_RESEND_SECONDS = env_float("OUTBOX_RESEND_SECONDS", 120.0, minimum=1.0)
+# Redis gives an unacknowledged message (acks_late) to another worker after visibility_timeout: longer
+# than any task may run, so a slow task is never run twice; the leases make a redelivery harmless anyway.
+if CELERY_BROKER_URL.startswith(("redis", "rediss")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
+# A message that cannot reach the broker is left to the outbox at once instead of blocking the request.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0, minimum=0.1)
+
 # --- Vector store: a Chroma server when CHROMA_URL is set (safe for web + worker), else on disk.
 CHROMA_URL = env_url("CHROMA_URL", "")
 CHROMA_PATH = env_path("CHROMA_PATH", DATA_DIR / "chroma")
@@ -307,6 +322,9 @@ OLLAMA_NUM_CTX = env_int("OLLAMA_NUM_CTX", 8192, minimum=512)
 OLLAMA_KEEP_ALIVE = env_str("OLLAMA_KEEP_ALIVE", "5m")
 OLLAMA_MAX_IN_FLIGHT = env_int("OLLAMA_MAX_IN_FLIGHT", 4, minimum=1)
 PROVIDER_TIMEOUT = env_float("PROVIDER_TIMEOUT", 120.0, minimum=0.1)
+# A streamed answer's server must send something within this (the first token, then each next one): a
+# server that accepts and never answers fails over after it, not after PROVIDER_TIMEOUT (issue 18).
+PROVIDER_FIRST_TOKEN_TIMEOUT = env_float("PROVIDER_FIRST_TOKEN_TIMEOUT", 10.0, minimum=0.1)
 PROVIDER_RETRIES = env_int("PROVIDER_RETRIES", 2, minimum=0)
 PROVIDER_CONFIG_TTL = env_float("PROVIDER_CONFIG_TTL", 2.0)
 CIRCUIT_FAILURES = env_int("CIRCUIT_FAILURES", 3, minimum=1)
@@ -322,9 +340,15 @@ CELERY_BEAT_SCHEDULE = {
 # Answering is I/O-bound (the model server does the work), ingestion CPU-bound: separate queues let
 # a worker keep many questions in flight without ingestion waiting behind them, or the reverse.
 CELERY_QA_QUEUE = env_str("CELERY_QA_QUEUE", "rag-qa")
+# Short periodic work has a queue of its own that every worker also consumes, so it never waits behind long
+# ingestions. The reaper runs inside the beat process itself (rag_app/celery.py): busy or dead workers
+# cannot delay it.
+CELERY_HOUSEKEEPING_QUEUE = env_str("CELERY_HOUSEKEEPING_QUEUE", "rag-housekeeping")
 CELERY_TASK_ROUTES = {
     "rag_app.qa.tasks.answer_generate_task": {"queue": CELERY_QA_QUEUE},
     "rag_app.qa.tasks.batch_question_answer_task": {"queue": CELERY_QA_QUEUE},
+    "rag_app.providers.tasks.provider_health_task": {"queue": CELERY_HOUSEKEEPING_QUEUE},
+    "rag_app.qa.tasks.answer_events_cleanup_task": {"queue": CELERY_HOUSEKEEPING_QUEUE},
 }
 
 # --- Ingestion and answering.

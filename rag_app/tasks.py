@@ -19,6 +19,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
+from rag_app import leases
 from rag_app.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -85,3 +86,15 @@ def service_task(
         return run  # type: ignore[no-any-return]
 
     return decorate
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def reap_task() -> dict[str, int]:
+    """Requeue or fail the work of workers that stopped, and send queued work whose message was lost.
+
+    Beat runs the same in a thread of its own (rag_app/celery.py); this task is for running it by hand.
+    """
+    done = leases.reap()
+    if done:
+        log.info("reaper: %s", done)
+    return done

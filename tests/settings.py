@@ -8,6 +8,7 @@ os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/rag_a
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("CELERY_QUEUE", f"rag-test-{os.getpid()}")
 os.environ.setdefault("CELERY_QA_QUEUE", f"rag-qa-test-{os.getpid()}")
+os.environ.setdefault("CELERY_HOUSEKEEPING_QUEUE", f"rag-hk-test-{os.getpid()}")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret")
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="rag-test-"))
 # Nothing listens here: only the stack tier's Chroma server (tests/conftest.py) makes the index reachable.

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import abc
+import contextlib
+import contextvars
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -15,6 +18,33 @@ ROLES: tuple[Role, ...] = ("chat", "embeddings", "vision")
 
 class ProviderError(ServiceError):
     """A provider call failed; `permanent` says whether retrying the same call can help."""
+
+
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("provider_deadline", default=None)
+
+
+@contextlib.contextmanager
+def deadline(at: float | None) -> Iterator[None]:
+    """Calls made inside the block must end by `at` (time.monotonic()): timeouts, retries and waits shrink to fit."""
+    token = _deadline.set(at)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def time_left(limit: float) -> float:
+    """The smaller of limit and the seconds left before the current deadline (never below 0.1 s)."""
+    at = _deadline.get()
+    if at is None:
+        return limit
+    return max(0.1, min(limit, at - time.monotonic()))
+
+
+def past_deadline() -> bool:
+    """Whether the current deadline has passed."""
+    at = _deadline.get()
+    return at is not None and time.monotonic() >= at
 
 
 @dataclass(frozen=True)

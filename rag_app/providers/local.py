@@ -161,6 +161,7 @@ class LocalChatModel(ChatModel):
         streamer = streamer_class(tokenizer, skip_prompt=True, skip_special_tokens=True)
         sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
         result: dict[str, Any] = {}
+        stop = threading.Event()  # set when the consumer closes the stream: generation ends at the next token
 
         def run() -> None:
             try:
@@ -169,6 +170,7 @@ class LocalChatModel(ChatModel):
                     max_new_tokens=max_tokens,
                     streamer=streamer,
                     pad_token_id=tokenizer.eos_token_id,
+                    stopping_criteria=[lambda *_args, **_kw: stop.is_set()],
                     **sampling,
                 )
             except Exception as exc:  # noqa: BLE001 - a thread's error is re-raised in the caller below
@@ -178,10 +180,13 @@ class LocalChatModel(ChatModel):
         with _generate_lock:
             worker = threading.Thread(target=run, name="local-generate", daemon=True)
             worker.start()
-            for text in streamer:
-                if text:
-                    yield ChatDelta(text=text)
-            worker.join()
+            try:
+                for text in streamer:
+                    if text:
+                        yield ChatDelta(text=text)
+            finally:
+                stop.set()
+                worker.join()
         if "error" in result:
             raise ProviderError(f"Local generation failed: {result['error']}", permanent=True, provider=self.kind)
         completion_tokens = int(result["output"].shape[1]) - prompt_tokens

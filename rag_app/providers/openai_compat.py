@@ -28,6 +28,7 @@ from rag_app.providers.base import (
     Role,
     Usage,
     VisionModel,
+    time_left,
 )
 
 PROBE_TEXT = "health check"
@@ -63,7 +64,12 @@ def provider_error(exc: Exception, endpoint: Endpoint) -> ProviderError:
     where = f"{endpoint.label} at {normalise_base_url(endpoint.base_url)}"
     kind = endpoint.kind
     if isinstance(exc, openai.APITimeoutError):
-        return ProviderError(f"{where} timed out after {endpoint.timeout:g} s", permanent=False, provider=kind)
+        return ProviderError(
+            f"{where} timed out after {endpoint.timeout:g} s (or {settings.PROVIDER_FIRST_TOKEN_TIMEOUT:g} s without "
+            "a token while streaming: PROVIDER_FIRST_TOKEN_TIMEOUT)",
+            permanent=False,
+            provider=kind,
+        )
     if isinstance(exc, openai.APIConnectionError):
         return ProviderError(f"{where} is unreachable: {exc}", permanent=False, provider=kind)
     if isinstance(exc, openai.APIStatusError):
@@ -89,6 +95,16 @@ def _detail(exc: openai.APIStatusError) -> str:
     return str(exc.message)
 
 
+def stream_timeout(endpoint: Endpoint) -> openai.Timeout:
+    """A streamed call's timeouts, cut to the current deadline.
+
+    Each read (the first token, then each next one) within the first-token timeout, the whole call within
+    the endpoint's timeout.
+    """
+    total = time_left(endpoint.timeout)
+    return openai.Timeout(total, connect=min(total, 5.0), read=min(total, settings.PROVIDER_FIRST_TOKEN_TIMEOUT))
+
+
 def _messages(messages: Sequence[Message]) -> list[Any]:
     return [{"role": m.role, "content": m.content} for m in messages]
 
@@ -105,6 +121,7 @@ class OpenAIChatModel(ChatModel):
                 temperature=temperature,
                 stream=True,
                 stream_options={"include_usage": True},
+                timeout=stream_timeout(self.endpoint),
             )
             usage = Usage()
             with response:
@@ -167,7 +184,9 @@ def check(endpoint: Endpoint, role: Role) -> Health:
     started = time.monotonic()
     health = Health(ok=False)
     try:
-        models = list(client(endpoint).models.list())
+        # a quick question: a server that accepts and never answers must not hold an answer for PROVIDER_TIMEOUT
+        quick = time_left(min(endpoint.timeout, settings.PROVIDER_FIRST_TOKEN_TIMEOUT))
+        models = list(client(endpoint).models.list(timeout=quick))
         health.models = [m.id for m in models]
         ours = next((m for m in models if m.id == endpoint.model), None)
         health.model_present = ours is not None

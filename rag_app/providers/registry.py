@@ -34,6 +34,8 @@ from rag_app.providers.base import (
     Role,
     Usage,
     VisionModel,
+    past_deadline,
+    time_left,
 )
 from rag_app.providers.breaker import breaker_for
 from rag_app.providers.config import RoleConfig, role_config
@@ -64,7 +66,7 @@ def _in_flight(endpoint: Endpoint) -> Iterator[None]:
     key = (endpoint.kind, endpoint.base_url, endpoint.model, endpoint.max_in_flight)
     with _lock:
         slot = _slots.setdefault(key, threading.BoundedSemaphore(endpoint.max_in_flight))
-    if not slot.acquire(timeout=endpoint.timeout):
+    if not slot.acquire(timeout=time_left(endpoint.timeout)):
         raise ProviderError(
             f"{endpoint.label}: {endpoint.max_in_flight} requests already in flight for {endpoint.timeout:g} s",
             permanent=False,
@@ -116,7 +118,7 @@ def _candidates(config: RoleConfig) -> list[tuple[Endpoint, int]]:
 
 def _backoff(attempt: int) -> None:
     """Exponential with full jitter: callers that failed together do not all come back together."""
-    time.sleep(random.uniform(0, min(8.0, 0.5 * 2**attempt)))
+    time.sleep(time_left(random.uniform(0, min(8.0, 0.5 * 2**attempt))))
 
 
 def _breaker_metric(endpoint: Endpoint, state: str) -> None:
@@ -129,6 +131,8 @@ def _with_failover(role: Role, config: RoleConfig, call: Callable[[Endpoint], T]
     for endpoint, attempts in _candidates(config):
         breaker = breaker_for(endpoint)
         for attempt in range(attempts):
+            if past_deadline():
+                raise last or ProviderError(f"{endpoint.label}: no time left for the call", permanent=False)
             if not breaker.allow():
                 last = ProviderError(f"{endpoint.label} keeps failing; not calling it for now", permanent=False)
                 break
@@ -179,6 +183,7 @@ class RoutedChatModel(ChatModel):
             started = time.monotonic()
             model: ChatModel = build("chat", endpoint)
             deltas = model.stream(messages, max_tokens=max_tokens, temperature=temperature)
+            stack.callback(getattr(deltas, "close", lambda: None))  # closing this stream closes the server's
             try:
                 first = next(deltas)  # failures before the first token may still move to the fallback
             except ProviderError as exc:

@@ -257,6 +257,8 @@ class AskApi(APIView):
                 code="provider_unavailable",
                 support_id=failures.support_id(answer.pk),
             )
+        if answer.status == Answer.Status.CANCELLED:
+            raise ApplicationError(answer.error, status=504, code="timeout")
         return Response(AnswerOutputSerializer(answer, context={"request": request}).data, status=status.HTTP_200_OK)
 
 

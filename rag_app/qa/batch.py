@@ -17,11 +17,12 @@ from django.db.models import Count
 from django.utils import timezone
 
 from documents import selectors as document_selectors
+from rag_app import leases
 from rag_app.errors import ApplicationError
 from rag_app.qa import pipeline, stream
 from rag_app.qa.models import Answer, BatchQuestion, Conversation, QuestionBatch
 from rag_app.qa.retrieval import Scope
-from rag_app.qa.services import MAX_QUESTION_CHARS, MAX_TITLE_CHARS
+from rag_app.qa.services import FIRST_RESEND_SECONDS, MAX_QUESTION_CHARS, MAX_TITLE_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +71,9 @@ def question_batch_create(
         for answer in answers:
             stream.reset(answer.pk)
         starters = [a.pk for a in answers[:first]]
-
-        def start() -> None:
-            for answer_id in starters:
-                batch_question_answer_task.delay(batch.pk, answer_id)
-
-        transaction.on_commit(start)
+        Answer.objects.filter(pk__in=starters).update(resend_at=leases.resend_after(FIRST_RESEND_SECONDS))
+        for answer_id in starters:
+            leases.send_on_commit(batch_question_answer_task, batch.pk, answer_id, row=(Answer, answer_id))
     return batch
 
 
@@ -144,7 +142,7 @@ def question_batch_progress(*, batch_id: int) -> QuestionBatch | None:
             .values_list("status", "n")
         )
         batch.total = sum(counts.values())
-        batch.failed = counts.get(Answer.Status.FAILED, 0)
+        batch.failed = counts.get(Answer.Status.FAILED, 0) + counts.get(Answer.Status.CANCELLED, 0)
         batch.done = counts.get(Answer.Status.DONE, 0) + batch.failed
         if batch.done == batch.total:
             if batch.finished_at is None:
@@ -162,7 +160,8 @@ def question_batch_progress(*, batch_id: int) -> QuestionBatch | None:
         if upcoming is not None:
             next_answer, position = upcoming
             batch.next_position = position + 1
-            transaction.on_commit(lambda: batch_question_answer_task.delay(batch_id, next_answer))
+            Answer.objects.filter(pk=next_answer).update(resend_at=leases.resend_after(FIRST_RESEND_SECONDS))
+            leases.send_on_commit(batch_question_answer_task, batch_id, next_answer, row=(Answer, next_answer))
         batch.save(update_fields=["total", "done", "failed", "status", "finished_at", "next_position"])
     return batch
 

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from rag_app.leases import Leased
+
 
 class Conversation(models.Model):
     """A thread of questions; follow-ups are read in the light of the earlier turns."""
@@ -19,7 +21,7 @@ class Conversation(models.Model):
         return self.title
 
 
-class Answer(models.Model):
+class Answer(Leased):
     """One question and its answer, with everything needed to say how it was produced."""
 
     class Status(models.TextChoices):
@@ -27,6 +29,7 @@ class Answer(models.Model):
         STREAMING = "streaming"
         DONE = "done"
         FAILED = "failed"
+        CANCELLED = "cancelled"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answers")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="answers")

@@ -6,26 +6,33 @@ It runs in a Celery worker; its events reach the asker as they happen (rag_app/q
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import replace
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from rag_app import db
+from rag_app import db, leases
 from rag_app.errors import ApplicationError, ServiceError
 from rag_app.markdown import render_markdown
 from rag_app.metrics import ANSWERS
-from rag_app.providers import registry
+from rag_app.providers import base, registry
 from rag_app.providers.base import Prompt
-from rag_app.qa import budget, citations, failures, prompts, stream
-from rag_app.qa.models import Answer
+from rag_app.qa import budget, citations, ending, failures, prompts, stream
+from rag_app.qa.models import Answer, BatchQuestion
 from rag_app.qa.retrieval import Retrieval, Scope, Source, retrieve
 
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.05  # tokens are sent in small groups: the first at once, then every 50 ms
 HISTORY_TURNS = 4
+WATCH_SECONDS = 0.25  # how often generation asks whether anyone still wants the answer
+ABANDON_GRACE_SECONDS = 10.0  # a closed stream may reconnect (a reload) within this before the answer stops
+DEADLINE_MARGIN_SECONDS = 5.0  # the worker ends an answer this long before the asker's wait is over
+ABANDONED = "Nobody was waiting for this answer any more (the page or connection closed); ask again."
 
 
 class _Tokens:
@@ -54,35 +61,109 @@ class _Tokens:
         return "".join(self.parts).strip()
 
 
+class _Stopped(Exception):
+    """Generation stopped early; status, code and reason say how the answer ends."""
+
+    def __init__(self, status: Answer.Status, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.code, self.reason = status, code, reason
+
+
+class _Watch:
+    """Checked between steps and stream chunks: is the answer cancelled, abandoned, or out of time."""
+
+    def __init__(self, answer: Answer, lost: threading.Event, deadline: float) -> None:
+        self.answer_id, self.lost, self.deadline = answer.pk, lost, deadline
+        self.last = 0.0
+
+    def check(self) -> None:
+        now = time.monotonic()
+        if self.lost.is_set():  # ended elsewhere (cancelled by the web, failed by the reaper)
+            raise _Stopped(Answer.Status.CANCELLED, "cancelled", "")
+        if now > self.deadline:
+            raise _Stopped(
+                Answer.Status.FAILED,
+                "timeout",
+                f"The answer could not be generated within {settings.ANSWER_TIMEOUT:g} s (ANSWER_TIMEOUT); "
+                "the model server may be overloaded. Ask again later.",
+            )
+        if now - self.last < WATCH_SECONDS:
+            return
+        self.last = now
+        reason = stream.stop_reason(self.answer_id, grace=ABANDON_GRACE_SECONDS)
+        if reason == "cancelled":
+            raise _Stopped(Answer.Status.CANCELLED, "cancelled", "")
+        if reason == "abandoned":
+            raise _Stopped(Answer.Status.CANCELLED, "cancelled", ABANDONED)
+
+
+def answer_deadline(answer: Answer) -> float:
+    """The monotonic time by which the worker ends this answer: before the asker's wait (ANSWER_TIMEOUT) is over.
+
+    A batch question has nobody waiting: its time starts when a worker takes it.
+    """
+    if BatchQuestion.objects.filter(answer_id=answer.pk).exists():
+        return time.monotonic() + settings.ANSWER_TIMEOUT
+    waited = (timezone.now() - answer.created_at).total_seconds()
+    return time.monotonic() + settings.ANSWER_TIMEOUT - DEADLINE_MARGIN_SECONDS - waited
+
+
 def answer_generate(*, answer_id: int) -> Answer:
-    """Produce the answer, sending token, citations and done events (or one error event)."""
+    """Produce the answer under its lease, sending token, citations and done events (or one error event).
+
+    Only a pending answer is taken (compare-and-set): a second delivery of the same question does nothing.
+    """
     answer = Answer.objects.select_related("owner", "conversation").get(pk=answer_id)
+    holder = leases.acquire(
+        Answer.objects.filter(status=Answer.Status.PENDING), answer.pk, status=Answer.Status.STREAMING
+    )
+    if holder is None:
+        log.info("Answer %s is taken or finished; not generating it again", answer_id)
+        answer.refresh_from_db()
+        return answer
     publisher = stream.Publisher(answer.pk)
-    Answer.objects.filter(pk=answer.pk).update(status=Answer.Status.STREAMING)
-    code = ""
+    deadline = answer_deadline(answer)
+    error_code = ""
     try:
-        _generate(answer, publisher)
+        with leases.heartbeat(Answer, answer.pk, holder) as lost, base.deadline(deadline):
+            watch = _Watch(answer, lost, deadline)
+            watch.check()
+            _generate(answer, publisher, watch)
+    except _Stopped as stop:
+        if stop.reason:
+            ending.answer_end(
+                answer_id=answer.pk, status=stop.status, reason=stop.reason, code=stop.code, only=Q(worker=holder)
+            )
+        leases.release(Answer, answer.pk, holder)
+        answer.refresh_from_db()
+        return answer
     except (ServiceError, ApplicationError) as exc:
+        error_code = getattr(exc, "code", "provider_unavailable")
         answer.status = Answer.Status.FAILED
         answer.error = f"The answer could not be generated: {exc}"
-        code = getattr(exc, "code", "provider_unavailable")
         log.warning("Answer %s failed (support id %s): %s", answer.pk, failures.support_id(answer.pk), exc)
     answer.finished_at = timezone.now()
     ANSWERS.labels(answer.status, _path(answer)).inc()
     log.info("Answer %s %s (%s)", answer.pk, answer.status, _path(answer))
     answer.duration_ms = int((answer.finished_at - answer.created_at).total_seconds() * 1000)
-    answer.save()
-    # The final event goes out only once the row is saved: a waiting request reads the row on it.
+    answer.lease_expires_at, answer.worker, answer.resend_at = None, "", None
+    with transaction.atomic():
+        if not Answer.objects.select_for_update().filter(pk=answer.pk, worker=holder).exists():
+            answer.refresh_from_db()  # ended elsewhere meanwhile (cancelled, reaped): that stays
+            return answer
+        answer.save()
+    # the final event only once the row says so: a waiting client reads the row when it hears it
     if answer.status == Answer.Status.DONE:
         publisher.send("done", {"answer_id": answer.pk, "status": answer.status, "duration_ms": answer.duration_ms})
     else:
-        publisher.send("error", failures.error_event(answer, code))
+        publisher.send("error", failures.error_event(answer, error_code))
     return answer
 
 
-def _generate(answer: Answer, publisher: stream.Publisher) -> None:
+def _generate(answer: Answer, publisher: stream.Publisher, watch: _Watch) -> None:
     answer.queue_ms = _ms_since(answer)
     answer.standalone_question = _standalone(answer)
+    watch.check()
     retrieval_started = time.monotonic()
     retrieval = retrieve(
         owner=answer.owner,
@@ -105,20 +186,26 @@ def _generate(answer: Answer, publisher: stream.Publisher) -> None:
         chat = registry.chat_model()
         messages = prompts.answer_messages(answer.standalone_question, sources, prompt)
         db.release_connection()  # generation takes seconds: do not hold a connection per answer meanwhile
+        watch.check()
         generation_started = time.monotonic()
-        for delta in chat.stream(
-            messages, max_tokens=settings.ANSWER_MAX_TOKENS, temperature=settings.ANSWER_TEMPERATURE
-        ):
-            if delta.text:
-                if answer.first_token_ms is None:
-                    answer.first_token_ms = _ms_since(answer)
-                tokens.add(delta.text)
-            if delta.usage:
-                answer.prompt_tokens, answer.completion_tokens = (
-                    delta.usage.prompt_tokens,
-                    delta.usage.completion_tokens,
-                )
-                answer.provider, answer.model = delta.provider, delta.model
+        deltas = chat.stream(messages, max_tokens=settings.ANSWER_MAX_TOKENS, temperature=settings.ANSWER_TEMPERATURE)
+        try:
+            for delta in deltas:
+                watch.check()
+                if delta.text:
+                    if answer.first_token_ms is None:
+                        answer.first_token_ms = _ms_since(answer)
+                    tokens.add(delta.text)
+                if delta.usage:
+                    answer.prompt_tokens, answer.completion_tokens = (
+                        delta.usage.prompt_tokens,
+                        delta.usage.completion_tokens,
+                    )
+                    answer.provider, answer.model = delta.provider, delta.model
+        finally:
+            close = getattr(deltas, "close", None)  # a stop between chunks closes the provider's stream,
+            if close is not None:  # freeing its server and its in-flight place
+                close()
         answer.generation_ms = int((time.monotonic() - generation_started) * 1000)
     tokens.flush()
     if answer.first_token_ms is None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import redis
 from django.contrib.auth.models import User
 from django.db import transaction
 
 from documents import selectors as document_selectors
+from rag_app import leases
 from rag_app.errors import ApplicationError
 from rag_app.qa import stream
 from rag_app.qa.models import Answer, Conversation
@@ -15,6 +17,8 @@ from rag_app.qa.retrieval import Scope
 
 MAX_QUESTION_CHARS = 4000
 MAX_TITLE_CHARS = 200
+FIRST_RESEND_SECONDS = 10
+QUEUE_DOWN = "The message queue (Redis) is unavailable, so the question cannot be answered now; ask again in a minute."
 
 
 def answer_create(
@@ -48,9 +52,18 @@ def answer_create(
         if conversation is None:
             raise ApplicationError("Conversation not found.", status=404, code="not_found")
         conversation.save(update_fields=["updated_at"])
-        answer = Answer.objects.create(owner=owner, conversation=conversation, question=question, scope=scope.as_dict())
-        stream.reset(answer.pk)
-        transaction.on_commit(lambda: answer_generate_task.delay(answer.pk))
+        answer = Answer.objects.create(
+            owner=owner,
+            conversation=conversation,
+            question=question,
+            scope=scope.as_dict(),
+            resend_at=leases.resend_after(FIRST_RESEND_SECONDS),  # the outbox entry: sent again if lost
+        )
+        try:
+            stream.reset(answer.pk)
+        except redis.RedisError as exc:  # its events could not reach the asker: keep nothing, say so
+            raise ApplicationError(QUEUE_DOWN, status=503, code="queue_unavailable") from exc
+        leases.send_on_commit(answer_generate_task, answer.pk, row=(Answer, answer.pk))
     return answer
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import redis
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from rag_app.qa.models import AnswerEvent
@@ -57,8 +59,50 @@ def reset(answer_id: int) -> None:
         client.delete(_key(answer_id))
 
 
+def _flag(answer_id: int, name: str) -> str:
+    return f"{_key(answer_id).removesuffix(':events')}:{name}"
+
+
+def request_cancel(answer_id: int) -> None:
+    """Ask the worker generating this answer to stop (it looks between chunks; the database says so too)."""
+    client = _redis()
+    if client is not None:
+        client.set(_flag(answer_id, "cancel"), "1", ex=_KEEP_SECONDS)
+
+
+def left(answer_id: int) -> None:
+    """The asker's stream closed before the answer was final (Redis only: the time is kept)."""
+    client = _redis()
+    if client is not None:
+        client.set(_flag(answer_id, "left"), str(time.time()), ex=_KEEP_SECONDS)
+
+
+def joined(answer_id: int) -> None:
+    """Someone is listening to the answer again (a reload, a reconnect)."""
+    client = _redis()
+    if client is not None:
+        client.delete(_flag(answer_id, "left"))
+
+
+def stop_reason(answer_id: int, grace: float) -> str:
+    """Why the worker should stop generating ("" to go on): cancelled, or nobody listening for grace s."""
+    client = _redis()
+    if client is None:
+        return ""
+    cancel, gone = client.mget(_flag(answer_id, "cancel"), _flag(answer_id, "left"))
+    if cancel:
+        return "cancelled"
+    if gone and time.time() - float(gone) >= grace:
+        return "abandoned"
+    return ""
+
+
 class Publisher:
-    """Writes one answer's events in order (the worker generating it is the only writer)."""
+    """Writes one answer's events in order (the worker generating it is the only writer).
+
+    Someone else may end the answer (the reaper, a cancel): on the database transport its event takes
+    the next free number.
+    """
 
     def __init__(self, answer_id: int) -> None:
         self.answer_id = answer_id
@@ -75,7 +119,13 @@ class Publisher:
             pipe.expire(key, _KEEP_SECONDS)
             pipe.execute()
         else:
-            AnswerEvent.objects.create(answer_id=self.answer_id, seq=self.seq, kind=kind, data=data)
+            try:
+                with transaction.atomic():
+                    AnswerEvent.objects.create(answer_id=self.answer_id, seq=self.seq, kind=kind, data=data)
+            except IntegrityError:
+                last = AnswerEvent.objects.filter(answer_id=self.answer_id).aggregate(n=Max("seq"))["n"] or 0
+                self.seq = last + 1
+                AnswerEvent.objects.create(answer_id=self.answer_id, seq=self.seq, kind=kind, data=data)
 
 
 def read(answer_id: int, after: str, timeout: float) -> list[Event]:

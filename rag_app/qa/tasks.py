@@ -8,11 +8,13 @@ from rag_app.qa import batch, pipeline, stream
 from rag_app.qa.models import Answer
 
 
-@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
 def answer_generate_task(answer_id: int) -> None:
-    """Answer one question. Not acks_late: a re-run would send the asker a second answer's tokens.
+    """Answer one question; acks_late is safe.
 
-    Provider failover and retries happen inside; a failure ends as an error event and a failed answer.
+    Only a pending answer is taken (its lease, by compare-and-set), so a message delivered again after a
+    lost worker finds the answer taken or ended and sends nothing. Provider failover and retries happen
+    inside; a failure ends as an error event and a failed answer.
     """
     try:
         pipeline.answer_generate(answer_id=answer_id)
@@ -20,7 +22,7 @@ def answer_generate_task(answer_id: int) -> None:
         return  # the conversation was deleted before the worker got to it
 
 
-@shared_task(ignore_result=True, acks_late=True, soft_time_limit=600, time_limit=660)
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
 def batch_question_answer_task(batch_id: int, answer_id: int) -> None:
     """Answer one question of a batch and start the batch's next one.
 

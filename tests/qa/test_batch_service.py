@@ -23,13 +23,15 @@ def test_each_question_is_an_answer_in_its_own_conversation(alice, settings, dja
     settings.BATCH_CONCURRENCY = 2
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         created = create(alice, ["  One?  ", "Two?", "Three?"], tags=["Work"])
-    assert len(callbacks) == 1  # one callback sends the first BATCH_CONCURRENCY tasks
+    assert len(callbacks) == 2  # one send per question of the first BATCH_CONCURRENCY
     assert (created.status, created.total, created.done, created.next_position) == ("queued", 3, 0, 2)
     assert created.name == "3 questions"
     items = list(BatchQuestion.objects.filter(batch=created).select_related("answer"))
     assert [i.answer.question for i in items] == ["One?", "Two?", "Three?"]
     assert len({i.answer.conversation_id for i in items}) == 3
     assert all(i.answer.status == "pending" and i.answer.scope == {"document_ids": [], "tags": ["work"]} for i in items)
+    # the outbox: the questions sent have a resend time, written with the rows; the one waiting its turn has none
+    assert [i.answer.resend_at is not None for i in items] == [True, True, False]
 
 
 @pytest.mark.parametrize(
