@@ -116,7 +116,7 @@ def document_reingest(*, document: Document, force: bool = False) -> Document:
 def document_delete(*, document: Document) -> None:
     """Remove the document's vectors, rows and file (vectors first: a failure leaves nothing orphaned)."""
     try:
-        index.remove(source="document", parent_id=document.pk)
+        index.remove(source="document", parent_id=document.pk, owner_id=document.owner_id)
     except ServiceError as exc:
         raise ApplicationError(
             f"The search index is unavailable, so the document was not deleted; try again. ({exc})",
@@ -168,7 +168,7 @@ def document_reindex(*, document: Document) -> int:
 def document_fail(*, document: Document, reason: str) -> Document:
     """Mark a document failed with a reason a person can read, leaving no chunks or vectors behind."""
     with contextlib.suppress(ServiceError):  # reconcile_index removes them later if Chroma is down now
-        index.remove(source="document", parent_id=document.pk)
+        index.remove(source="document", parent_id=document.pk, owner_id=document.owner_id)
     document.chunks.all().delete()
     document.status = Document.Status.FAILED
     document.error = reason[:2000]

@@ -233,6 +233,6 @@ def note_delete(*, note: Note) -> None:
     """Delete a note with its chunks and versions; its vectors are removed once this commits."""
     from notes.tasks import note_unindex_task
 
-    note_id = note.pk
+    note_id, owner_id = note.pk, note.owner_id
     Note.objects.filter(pk=note_id).delete()
-    transaction.on_commit(lambda: note_unindex_task.delay(note_id))
+    transaction.on_commit(lambda: note_unindex_task.delay(note_id, owner_id))
