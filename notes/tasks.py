@@ -19,9 +19,9 @@ def note_index_task(note_id: int) -> None:
 
 
 @service_task(doing="removing a note from the index")
-def note_unindex_task(note_id: int, owner_id: int | None = None) -> None:
-    """Remove a deleted note's vectors; if it never succeeds, retrieval still ignores the orphans (no chunks)."""
-    indexing.note_unindex(note_id=note_id, owner_id=owner_id)
+def note_unindex_task(note_id: int) -> None:
+    """Remove a deleted note's vectors from every owner's collection (retrieval ignores orphans meanwhile)."""
+    indexing.note_unindex(note_id=note_id)
 
 
 def _action_failed(action_id: int, reason: str) -> None:

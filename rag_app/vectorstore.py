@@ -7,6 +7,7 @@ database is the source of truth; every collection can be rebuilt from it at any 
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -140,7 +141,7 @@ class Collection:
                 # No embedding function: we always pass vectors (Chroma's default would download a model).
                 handle = client.get_or_create_collection(
                     name=self.name,
-                    configuration={"hnsw": {"space": "cosine", **self.hnsw}},  # type: ignore[typeddict-item]
+                    configuration={"hnsw": {"space": "cosine", **self.hnsw}},
                     embedding_function=None,
                 )
             with _lock:
@@ -164,14 +165,16 @@ class Collection:
         """Insert or replace items by id."""
         for start in range(0, len(items), _UPSERT_BATCH):
             batch = items[start : start + _UPSERT_BATCH]
-            self._call(
-                lambda c, batch=batch: c.upsert(
+
+            def write(c: Any, batch: Sequence[VectorItem] = batch) -> None:
+                c.upsert(
                     ids=[i.id for i in batch],
                     embeddings=[list(i.embedding) for i in batch],
                     documents=[i.text for i in batch],
                     metadatas=[i.metadata for i in batch],
                 )
-            )
+
+            self._call(write)
 
     def query(
         self, embedding: Sequence[float], *, k: int, where: Filter | None = None, any_of: Sequence[Filter] = ()
@@ -221,7 +224,7 @@ class Collection:
     def _pages(self, include: list[str], page_size: int) -> Iterator[dict[str, Any]]:
         offset = 0
         while True:
-            page = self._call(lambda c, offset=offset: c.get(include=include, limit=page_size, offset=offset))
+            page: dict[str, Any] = self._call(functools.partial(_get_page, include, page_size, offset))
             if page["ids"]:
                 yield page
             if len(page["ids"]) < page_size:
@@ -251,6 +254,10 @@ class Collection:
         with self._open() as collection:
             metadata = {k: v for k, v in (collection.metadata or {}).items() if not k.startswith("hnsw:")}
             collection.modify(metadata={**metadata, key: value})
+
+
+def _get_page(include: list[str], limit: int, offset: int, handle: Any) -> Any:
+    return handle.get(include=include, limit=limit, offset=offset)
 
 
 def collection(name: str, *, hnsw: Mapping[str, int] | None = None) -> Collection:
