@@ -69,7 +69,9 @@ def test_bob_never_gets_alices_passages(own_collection, alice, bob):
 def _as_legacy(*owners):
     """Put the owners' vectors into one shared collection, as earlier versions kept them, and drop theirs."""
     legacy = index.legacy()
-    fingerprint.store(legacy, fingerprint.stored(index.live(owners[0].pk)))
+    known = fingerprint.stored(index.live(owners[0].pk))
+    assert known is not None
+    fingerprint.store(legacy, known)
     before = {}
     for owner in owners:
         for page in index.live(owner.pk).iter_items():
