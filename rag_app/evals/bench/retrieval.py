@@ -92,14 +92,20 @@ def owner_counts(n: int, owners: int, *, uneven: bool) -> list[int]:
     return [int(c) for c in counts]
 
 
-def dataset(n: int, owners: int, *, queries: int, uneven: bool, seed: int = 0) -> Dataset:
-    """A dataset: n vectors split among owners (ids 1..owners), and queries spread evenly over the owners."""
+def dataset(n: int, owners: int, *, queries: int, uneven: bool, seed: int = 0, spread: float = 1.0) -> Dataset:
+    """A dataset: n vectors split among owners (ids 1..owners), and queries spread evenly over the owners.
+
+    Points are cluster centres plus noise of `spread` times their scale: 1 looks like embeddings of
+    related passages (same-topic cosine ~0.5); 0 is the hardest case, no clusters (uniform on the sphere).
+    """
     rng = np.random.default_rng(seed)
     clusters = max(16, n // 500)
-    centres = rng.standard_normal((clusters, DIMENSION)).astype(np.float32)
+    centres = rng.standard_normal((clusters, DIMENSION)).astype(np.float32) * (1.0 if spread else 0.0)
+    noise = spread or 1.0
 
     def draw(count: int) -> np.ndarray:
-        points = centres[rng.integers(0, clusters, count)] + rng.standard_normal((count, DIMENSION)).astype(np.float32)
+        offsets = rng.standard_normal((count, DIMENSION)).astype(np.float32) * noise
+        points = centres[rng.integers(0, clusters, count)] + offsets
         unit: np.ndarray = points / np.linalg.norm(points, axis=1, keepdims=True)
         return unit
 

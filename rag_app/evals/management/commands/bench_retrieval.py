@@ -40,6 +40,9 @@ class Command(BaseCommand):
             "--layouts", nargs="+", default=list(retrieval.LAYOUTS), choices=list(retrieval.LAYOUTS), metavar="LAYOUT"
         )
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--spread", type=float, default=1.0, help="cluster noise (1: embedding-like; 0: no clusters, hardest)"
+        )
         parser.add_argument("--json", default="bench_retrieval.json", help="where to write the figures")
         parser.add_argument("--keep", action="store_true", help="leave the collections in Chroma afterwards")
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -48,14 +51,19 @@ class Command(BaseCommand):
         where = settings.CHROMA_URL or f"embedded at {settings.CHROMA_PATH}"
         self.stdout.write(
             f"Chroma {where}; {options['owners']} owners ({'uneven' if options['uneven'] else 'even'} split), "
-            f"{options['queries']} queries, k={options['k']}; {_load()}"
+            f"{options['queries']} queries, k={options['k']}, spread {options['spread']}; {_load()}"
         )
         report: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "load_before": os.getloadavg()}
-        report.update({key: options[key] for key in ("owners", "uneven", "queries", "k", "seed")})
+        report.update({key: options[key] for key in ("owners", "uneven", "queries", "k", "seed", "spread")})
         results: list[dict[str, Any]] = []
         for n in retrieval.sizes(options["vectors"]):
             data = retrieval.dataset(
-                n, options["owners"], queries=options["queries"], uneven=options["uneven"], seed=options["seed"]
+                n,
+                options["owners"],
+                queries=options["queries"],
+                uneven=options["uneven"],
+                seed=options["seed"],
+                spread=options["spread"],
             )
             sizes = data.owner_sizes()
             self.stdout.write(f"\n{n} vectors; owners hold {min(sizes.values())}..{max(sizes.values())} each")
