@@ -140,6 +140,11 @@ def document_ingest(*, document_id: int, deadline: float | None = None) -> Docum
     Document.objects.filter(pk=document.pk).update(status=Document.Status.PROCESSING, error="")
     try:
         return ingest.run(document, deadline=deadline)
+    except ingest.IngestPaused as paused:  # the time budget ran out: a new task carries on where this stopped
+        log.info("Document %s: %s, continuing in a new task", document_id, paused)
+        Document.objects.filter(pk=document_id).update(status=Document.Status.QUEUED, updated_at=timezone.now())
+        _enqueue_on_commit(document_id)
+        return Document.objects.get(pk=document_id)
     except ingest.DocumentGone:
         log.info("Document %s was deleted during ingestion", document_id)
         raise Document.DoesNotExist(document_id) from None
@@ -182,5 +187,6 @@ def document_fail(*, document: Document, reason: str) -> Document:
 
 
 def deadline_from_now() -> float:
-    """The monotonic time by which an ingestion must finish (the task's soft time limit)."""
-    return time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT
+    """The monotonic time by which an ingestion run must stop: a margin before the task's soft time limit."""
+    limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
+    return time.monotonic() + limit - min(60.0, limit / 10)

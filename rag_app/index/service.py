@@ -24,6 +24,11 @@ _override: contextvars.ContextVar[str | None] = contextvars.ContextVar("index_co
 
 Progress = Callable[[int, int], None]
 
+
+class KeepWritten(Exception):
+    """Raised by a write's on_progress to stop it and keep the batches written so far (the write resumes later)."""
+
+
 OWNER_INFIX = "_u"  # owner 7's passages live in collection "<name>_u7"
 
 _migrated: set[str] = set()  # index names whose legacy shared collection this process has migrated
@@ -111,14 +116,45 @@ def replace(
     passages: Sequence[IndexPassage],
     vectors: Sequence[Sequence[float]] | None = None,
     on_progress: Progress | None = None,
+    resume: bool = False,
+    on_resume: Progress | None = None,
 ) -> int:
     """Make the index hold exactly these passages for one document or note; returns how many.
 
     Without vectors the passages are embedded here, in batches, each batch written while the next ones
     are embedded. An on_progress that raises (the parent was deleted meanwhile) stops the write and
-    leaves none of the parent's items behind. Items the parent no longer has are removed at the end.
+    leaves none of the parent's items behind, unless it raises KeepWritten. Items the parent no longer
+    has are removed at the end. resume: passages whose items are already stored are not embedded or
+    written again (the caller knows the stored ones were made from the same texts); on_resume then
+    hears (skipped, total) first.
     """
     collection = live(owner_id)
+    todo, skipped = passages, 0
+    if resume:
+        stored = collection.stored_ids(where=parent_filter(source, parent_id))
+        todo = [p for p in passages if item_id(ItemKey(source, parent_id, p.index)) not in stored]
+        skipped = len(passages) - len(todo)
+        if skipped and on_resume is not None:
+            on_resume(skipped, len(passages))
+    given = vectors if not skipped else None
+    _write(collection, source, parent_id, owner_id, todo, given, on_progress, skipped, len(passages))
+    keep = {item_id(ItemKey(source, parent_id, p.index)) for p in passages}
+    collection.delete_ids(sorted(collection.stored_ids(where=parent_filter(source, parent_id)) - keep))
+    return len(passages)
+
+
+def _write(
+    collection: Collection,
+    source: Source,
+    parent_id: int,
+    owner_id: int,
+    passages: Sequence[IndexPassage],
+    vectors: Sequence[Sequence[float]] | None,
+    on_progress: Progress | None,
+    done: int,
+    total: int,
+) -> None:
+    """Embed (unless vectors are given) and upsert passages a batch at a time, reporting done of total."""
 
     def items(batch: Sequence[IndexPassage], batch_vectors: Sequence[Sequence[float]]) -> list[vectorstore.VectorItem]:
         return [
@@ -139,19 +175,17 @@ def replace(
         )
     else:
         vector_batches = iter(embedder(owner_id).embed_iter([p.text for p in passages], batch_size=size))
-    done = 0
     for batch, batch_vectors in zip(batches, vector_batches, strict=True):
         collection.upsert(items(batch, batch_vectors))
         done += len(batch)
         if on_progress is not None:
             try:
-                on_progress(done, len(passages))
+                on_progress(done, total)
+            except KeepWritten:
+                raise
             except BaseException:
                 collection.delete(where=parent_filter(source, parent_id))
                 raise
-    keep = {item_id(ItemKey(source, parent_id, p.index)) for p in passages}
-    collection.delete_ids(sorted(collection.stored_ids(where=parent_filter(source, parent_id)) - keep))
-    return len(passages)
 
 
 def remove(*, source: Source, parent_id: int, owner_id: int | None) -> None:
