@@ -1,7 +1,7 @@
 """Write and search the live index: embed passages, replace a document's or note's items, find the nearest.
 
-Which collection is live is decided here and nowhere else; an evaluation can point one thread of work
-at a throwaway collection with `using()`, without touching settings.
+Which collections are live is decided here and nowhere else: one per owner, named after the index. An
+evaluation can point one thread of work at a throwaway index with `using()`, without touching settings.
 """
 
 from __future__ import annotations
