@@ -35,8 +35,18 @@ class IngestTimeout(ExtractionError):
     """Ingestion ran past its time budget; the document is marked failed, not left processing."""
 
 
+class IngestPaused(index.KeepWritten):
+    """The time budget ran out while embedding, after this run indexed some batches: a new run resumes."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__(f"indexed {done} of {total} passages")
+        self.done, self.total = done, total
+
+
 class Progress:
     """Writes the current stage and done/total to the document, at most every PROGRESS_EVERY seconds."""
+
+    clock = staticmethod(time.monotonic)
 
     def __init__(
         self, document: Document, *, deadline: float | None = None, lost: threading.Event | None = None
@@ -45,14 +55,21 @@ class Progress:
         self.deadline = deadline
         self.lost = lost
         self._last = 0.0
+        self._stage: Document.Stage | None = None
+        self._start = 0  # where this run started in the stage (a resumed run skips what is stored)
 
     def stage(self, stage: Document.Stage, total: int = 0) -> None:
         """Start a stage (done resets to 0)."""
         self._check_deadline()
+        self._stage, self._start = stage, 0
         self._write(stage=stage, progress_done=0, progress_total=total, stage_started_at=timezone.now())
 
     def advance(self, done: int, total: int | None = None) -> None:
-        """Record progress within the stage (throttled)."""
+        """Record progress within the stage (throttled); past the deadline while embedding, pause if it moved."""
+        moved = done > self._start and (total is None or done < total)
+        if self._stage == Document.Stage.EMBEDDING and moved and self._late():
+            self._write(progress_done=done)
+            raise IngestPaused(done, total or done)
         self._check_deadline()
         now = time.monotonic()
         if now - self._last < PROGRESS_EVERY and (total is None or done < total):
@@ -62,16 +79,24 @@ class Progress:
             fields["progress_total"] = total
         self._write(**fields)
 
+    def resumed(self, done: int, total: int) -> None:
+        """Start this run at done: earlier runs stored the rest."""
+        self._start = done
+        self.advance(done, total)
+
     def _write(self, **fields: object) -> None:
         _time_stage(self, fields.get("stage"))
         self._last = time.monotonic()
         if not Document.objects.filter(pk=self.document_id).update(**fields):
             raise DocumentGone(self.document_id)
 
+    def _late(self) -> bool:
+        return self.deadline is not None and self.clock() > self.deadline
+
     def _check_deadline(self) -> None:
         if self.lost is not None and self.lost.is_set():
             raise LeaseLost(self.document_id)
-        if self.deadline is not None and time.monotonic() > self.deadline:
+        if self._late():
             raise IngestTimeout(
                 f"Ingestion took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped; "
                 "split the file or raise CELERY_TASK_SOFT_TIME_LIMIT."
@@ -90,23 +115,10 @@ def run(document: Document, *, deadline: float | None = None, lost: threading.Ev
     if not passages:
         missing = " ".join(extracted.warnings)
         raise ExtractionError(f"No text was found in the file. {missing}".strip())
-    with transaction.atomic():
-        document.chunks.all().delete()
-        Chunk.objects.bulk_create(
-            (
-                Chunk(
-                    document=document,
-                    index=p.index,
-                    text=p.text,
-                    page=p.page,
-                    heading=p.heading[:255],
-                    generated_by=p.generated_by[:100],
-                )
-                for p in passages
-            ),
-            batch_size=500,
-        )
-    index_passages(document, passages, progress=progress)
+    resume = _stored_unchanged(document, passages)
+    if not resume:
+        _store_chunks(document, passages)
+    index_passages(document, passages, progress=progress, resume=resume)
     progress.stage(Document.Stage.STORING, total=1)
     numbers = [p.number for p in extracted.pages if p.number is not None]
     document.status = Document.Status.READY
@@ -137,6 +149,33 @@ def run(document: Document, *, deadline: float | None = None, lost: threading.Ev
     return document
 
 
+def _row(passage: Passage) -> tuple[int, str, int | None, str, str]:
+    return (passage.index, passage.text, passage.page, passage.heading[:255], passage.generated_by[:100])
+
+
+def _stored_unchanged(document: Document, passages: Sequence[Passage]) -> bool:
+    """Whether the database already holds exactly these chunks (an earlier run stopped after storing them).
+
+    Then the vectors stored under their ids were made from the same texts, and indexing resumes.
+    """
+    if document.chunks.count() != len(passages):
+        return False
+    stored = document.chunks.order_by("index").values_list("index", "text", "page", "heading", "generated_by")
+    return all(tuple(row) == _row(p) for row, p in zip(stored.iterator(chunk_size=2000), passages, strict=True))
+
+
+def _store_chunks(document: Document, passages: Sequence[Passage]) -> None:
+    with transaction.atomic():
+        document.chunks.all().delete()
+        Chunk.objects.bulk_create(
+            (
+                Chunk(document=document, index=i, text=text, page=page, heading=heading, generated_by=by)
+                for i, text, page, heading, by in map(_row, passages)
+            ),
+            batch_size=500,
+        )
+
+
 def _extra(document: Document, passage: Passage) -> dict[str, str | int | float | bool]:
     """What a document passage adds to the index item's metadata (shown with citations, filterable)."""
     return {
@@ -147,8 +186,13 @@ def _extra(document: Document, passage: Passage) -> dict[str, str | int | float 
     }
 
 
-def index_passages(document: Document, passages: Sequence[Passage], *, progress: Progress) -> None:
-    """Embed the passages in batches into the index, replacing what the document had there."""
+def index_passages(
+    document: Document, passages: Sequence[Passage], *, progress: Progress, resume: bool = False
+) -> None:
+    """Embed the passages in batches into the index, replacing what the document had there.
+
+    resume: passages whose vectors are already stored are skipped (see _stored_unchanged).
+    """
     progress.stage(Document.Stage.EMBEDDING, total=len(passages))
     index.replace(
         source="document",
@@ -156,6 +200,8 @@ def index_passages(document: Document, passages: Sequence[Passage], *, progress:
         owner_id=document.owner_id,
         passages=[IndexPassage(p.index, p.text, _extra(document, p)) for p in passages],
         on_progress=progress.advance,
+        resume=resume,
+        on_resume=progress.resumed,
     )
 
 

@@ -139,7 +139,7 @@ def document_reingest(*, document: Document, force: bool = False) -> Document:
 def document_delete(*, document: Document) -> None:
     """Remove the document's vectors, rows and file (vectors first: a failure leaves nothing orphaned)."""
     try:
-        index.remove(source="document", parent_id=document.pk)
+        index.remove(source="document", parent_id=document.pk, owner_id=document.owner_id)
     except ServiceError as exc:
         raise ApplicationError(
             f"The search index is unavailable, so the document was not deleted; try again. ({exc})",
@@ -172,12 +172,12 @@ def document_ingest(*, document_id: int, deadline: float | None = None, queued_o
         return document
     try:
         with leases.heartbeat(Document, document.pk, holder) as lost:
-            return _ingest(document, deadline, lost)
+            return _ingest(document, deadline, lost, holder)
     finally:
         leases.release(Document, document.pk, holder)
 
 
-def _ingest(document: Document, deadline: float | None, lost: threading.Event) -> Document:
+def _ingest(document: Document, deadline: float | None, lost: threading.Event, holder: str) -> Document:
     document_id = document.pk
     try:
         return ingest.run(document, deadline=deadline, lost=lost)
@@ -185,6 +185,19 @@ def _ingest(document: Document, deadline: float | None, lost: threading.Event) -
         log.warning("Document %s: its lease was taken over; this run stops", document_id)
         document.refresh_from_db()
         return document
+    except ingest.IngestPaused as paused:  # the time budget ran out: a new task carries on where this stopped
+        log.info("Document %s: %s, continuing in a new task", document_id, paused)
+        # The lease goes back first, so the new task can take it; resend_at is its outbox entry.
+        leases.release(
+            Document,
+            document_id,
+            holder,
+            status=Document.Status.QUEUED,
+            resend_at=leases.resend_after(FIRST_RESEND_SECONDS),
+            updated_at=timezone.now(),
+        )
+        _enqueue_on_commit(document_id)
+        return Document.objects.get(pk=document_id)
     except ingest.DocumentGone:
         log.info("Document %s was deleted during ingestion", document_id)
         raise Document.DoesNotExist(document_id) from None
@@ -213,7 +226,7 @@ def document_reindex(*, document: Document) -> int:
 def document_fail(*, document: Document, reason: str) -> Document:
     """Mark a document failed with a reason a person can read, leaving no chunks or vectors behind."""
     with contextlib.suppress(ServiceError):  # reconcile_index removes them later if Chroma is down now
-        index.remove(source="document", parent_id=document.pk)
+        index.remove(source="document", parent_id=document.pk, owner_id=document.owner_id)
     document.chunks.all().delete()
     document.status = Document.Status.FAILED
     document.error = reason[:2000]
@@ -266,5 +279,6 @@ def documents_reap() -> int:
 
 
 def deadline_from_now() -> float:
-    """The monotonic time by which an ingestion must finish (the task's soft time limit)."""
-    return time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT
+    """The monotonic time by which an ingestion run must stop: a margin before the task's soft time limit."""
+    limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
+    return time.monotonic() + limit - min(60.0, limit / 10)

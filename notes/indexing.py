@@ -37,7 +37,7 @@ def note_index(*, note_id: int) -> Note | None:
     ]
     Note.objects.filter(pk=note_id).update(index_status=Note.IndexStatus.INDEXING, index_error="")
     try:
-        vectors = index.embedder().embed([p.text for p in passages], batch_size=settings.EMBED_BATCH_SIZE)
+        vectors = index.embedder(note.owner_id).embed([p.text for p in passages], batch_size=settings.EMBED_BATCH_SIZE)
     except ServiceError as exc:
         if exc.permanent:
             note_index_fail(note_id=note_id, reason=str(exc))
@@ -65,11 +65,11 @@ def note_index_fail(*, note_id: int, reason: str) -> None:
     log.warning("Note %s could not be indexed: %s", note_id, reason)
 
 
-def note_unindex(*, note_id: int) -> None:
-    """Remove a deleted note's vectors (its chunks went with it from the database)."""
+def note_unindex(*, note_id: int, owner_id: int | None = None) -> None:
+    """Remove a deleted note's vectors (its chunks went with it; owner unknown: from every owner's collection)."""
     if Note.objects.filter(pk=note_id).exists():
         return  # not deleted after all: nothing to remove
-    index.remove(source="note", parent_id=note_id)
+    index.remove(source="note", parent_id=note_id, owner_id=owner_id)
 
 
 def _indexed() -> dict[int, Parent]:

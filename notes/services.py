@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from notes.models import TAG_MAX_CHARS, TITLE_MAX_CHARS, Note, NoteTag, NoteVersion
-from rag_app.errors import ApplicationError
+from rag_app.errors import ApplicationError, ServiceError
 
 MAX_TAGS = 20
 
@@ -230,9 +230,21 @@ def note_restore(*, note: Note, version: int, expected_version: int | None = Non
 
 @transaction.atomic
 def note_delete(*, note: Note) -> None:
-    """Delete a note with its chunks and versions; its vectors are removed once this commits."""
+    """Delete a note with its chunks and versions; its vectors are removed once this commits.
+
+    From its owner's collection at once; if Chroma is down, by a task that retries (it no longer knows
+    the owner then, so it looks in every owner's collection).
+    """
+    from notes.indexing import note_unindex
     from notes.tasks import note_unindex_task
 
-    note_id = note.pk
+    note_id, owner_id = note.pk, note.owner_id
     Note.objects.filter(pk=note_id).delete()
-    transaction.on_commit(lambda: note_unindex_task.delay(note_id))
+
+    def unindex() -> None:
+        try:
+            note_unindex(note_id=note_id, owner_id=owner_id)
+        except ServiceError:
+            note_unindex_task.delay(note_id)
+
+    transaction.on_commit(unindex)

@@ -23,7 +23,7 @@ def note_index_task(note_id: int) -> None:
 
 @service_task(doing="removing a note from the index")
 def note_unindex_task(note_id: int) -> None:
-    """Remove a deleted note's vectors; if it never succeeds, retrieval still ignores the orphans (no chunks)."""
+    """Remove a deleted note's vectors from every owner's collection (retrieval ignores orphans meanwhile)."""
     indexing.note_unindex(note_id=note_id)
 
 

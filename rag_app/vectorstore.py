@@ -7,10 +7,11 @@ database is the source of truth; every collection can be rebuilt from it at any 
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
@@ -24,9 +25,16 @@ from rag_app.errors import ServiceError
 Metadata = dict[str, str | int | float | bool]
 Filter = Mapping[str, str | int | float | bool | list[int] | list[str]]
 
+T = TypeVar("T")
+
+# HNSW graph settings of new collections: at 100k vectors per collection these keep recall@10 at 1.0
+# (Chroma's defaults, 16/100/100, lose neighbours as a collection grows; docs/benchmarks.md, issue 19).
+HNSW: Mapping[str, int] = {"max_neighbors": 32, "ef_construction": 200, "ef_search": 200}
+
 _UPSERT_BATCH = 250
 _lock = threading.Lock()
 _clients: dict[tuple[str, str], Any] = {}
+_handles: dict[tuple[tuple[str, str], str], Any] = {}  # open collections, so an operation is one round trip
 
 
 class VectorStoreError(ServiceError):
@@ -56,8 +64,12 @@ class Hit:
     metadata: Metadata
 
 
+def _client_key() -> tuple[str, str]:
+    return (settings.CHROMA_URL, str(settings.CHROMA_PATH))
+
+
 def _client() -> Any:
-    key = (settings.CHROMA_URL, str(settings.CHROMA_PATH))
+    key = _client_key()
     with _lock:
         if key not in _clients:
             chroma_settings = ChromaSettings(anonymized_telemetry=False)
@@ -127,44 +139,73 @@ def counts() -> dict[str, int]:
 
 
 class Collection:
-    """One named collection of vectors (created on first use, cosine space, no embedding function)."""
+    """One named collection of vectors (created on first use, cosine space, tuned HNSW, no embedding function)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, hnsw: Mapping[str, int] | None = None) -> None:
         self.name = name
+        self.hnsw = dict(HNSW if hnsw is None else hnsw)
 
     def __repr__(self) -> str:
         return f"Collection({self.name!r})"
 
+    def _handle(self, *, fresh: bool = False) -> Any:
+        client = _connected()
+        key = (_client_key(), self.name)
+        with _lock:
+            handle = None if fresh else _handles.get(key)
+        if handle is None:
+            with _errors():
+                # No embedding function: we always pass vectors (Chroma's default would download a model).
+                handle = client.get_or_create_collection(
+                    name=self.name,
+                    configuration={"hnsw": {"space": "cosine", **self.hnsw}},
+                    embedding_function=None,
+                )
+            with _lock:
+                _handles[key] = handle
+        return handle
+
+    def _call(self, work: Callable[[Any], T]) -> T:
+        """work(collection), again with a fresh handle if another process dropped the collection meanwhile."""
+        with _errors():
+            try:
+                return work(self._handle())
+            except chromadb.errors.NotFoundError:
+                return work(self._handle(fresh=True))
+
     @contextlib.contextmanager
     def _open(self) -> Iterator[Any]:
-        client = _connected()
         with _errors():
-            # No embedding function: we always pass vectors (Chroma's default would download a model).
-            yield client.get_or_create_collection(
-                name=self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
-            )
+            yield self._handle(fresh=True)
 
     def upsert(self, items: Sequence[VectorItem]) -> None:
         """Insert or replace items by id."""
-        with self._open() as collection:
-            for start in range(0, len(items), _UPSERT_BATCH):
-                batch = items[start : start + _UPSERT_BATCH]
-                collection.upsert(
+        for start in range(0, len(items), _UPSERT_BATCH):
+            batch = items[start : start + _UPSERT_BATCH]
+
+            def write(c: Any, batch: Sequence[VectorItem] = batch) -> None:
+                c.upsert(
                     ids=[i.id for i in batch],
                     embeddings=[list(i.embedding) for i in batch],
                     documents=[i.text for i in batch],
                     metadatas=[i.metadata for i in batch],
                 )
 
-    def query(self, embedding: Sequence[float], *, k: int, where: Filter, any_of: Sequence[Filter] = ()) -> list[Hit]:
+            self._call(write)
+
+    def query(
+        self, embedding: Sequence[float], *, k: int, where: Filter | None = None, any_of: Sequence[Filter] = ()
+    ) -> list[Hit]:
         """The k nearest items matching where (and one of any_of, if given), nearest first."""
-        with self._open() as collection:
-            result = collection.query(
+        clause = _where(where or {}, any_of) if where or any_of else None
+        result = self._call(
+            lambda c: c.query(
                 query_embeddings=[list(embedding)],
                 n_results=k,
-                where=_where(where, any_of),
+                where=clause,
                 include=["documents", "metadatas", "distances"],
             )
+        )
         found = zip(
             result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
         )
@@ -172,40 +213,50 @@ class Collection:
 
     def delete(self, *, where: Filter) -> None:
         """Remove every item whose metadata matches where."""
-        with self._open() as collection:
-            collection.delete(where=_where(where))
+        self._call(lambda c: c.delete(where=_where(where)))
 
     def delete_ids(self, item_ids: Sequence[str]) -> None:
         """Remove items by id."""
         if item_ids:
-            with self._open() as collection:
-                collection.delete(ids=list(item_ids))
+            self._call(lambda c: c.delete(ids=list(item_ids)))
 
     def stored_ids(self, *, where: Filter | None = None) -> set[str]:
         """The ids stored, optionally only those matching where."""
-        with self._open() as collection:
-            return set(collection.get(where=_where(where) if where else None, include=[])["ids"])
+        return set(self._call(lambda c: c.get(where=_where(where) if where else None, include=[]))["ids"])
 
     def iter_metadata(self, *, page_size: int = 1000) -> Iterator[tuple[str, Metadata]]:
         """Every stored (id, metadata), a page at a time."""
+        for page in self._pages(["metadatas"], page_size):
+            yield from zip(page["ids"], (dict(m or {}) for m in page["metadatas"]), strict=True)
+
+    def iter_items(self, *, page_size: int = 500) -> Iterator[list[VectorItem]]:
+        """Every stored item with its vector, a page at a time (to copy a collection without embedding again)."""
+        for page in self._pages(["embeddings", "documents", "metadatas"], page_size):
+            rows = zip(page["ids"], page["embeddings"], page["documents"], page["metadatas"], strict=True)
+            yield [
+                VectorItem(id=i, embedding=[float(x) for x in e], text=t or "", metadata=dict(m or {}))
+                for i, e, t, m in rows
+            ]
+
+    def _pages(self, include: list[str], page_size: int) -> Iterator[dict[str, Any]]:
         offset = 0
         while True:
-            with self._open() as collection:
-                page = collection.get(include=["metadatas"], limit=page_size, offset=offset)
-            ids = page["ids"]
-            yield from zip(ids, (dict(m or {}) for m in page["metadatas"]), strict=True)
-            if len(ids) < page_size:
+            page: dict[str, Any] = self._call(functools.partial(_get_page, include, page_size, offset))
+            if page["ids"]:
+                yield page
+            if len(page["ids"]) < page_size:
                 return
             offset += page_size
 
     def count(self) -> int:
         """How many items the collection holds."""
-        with self._open() as collection:
-            return int(collection.count())
+        return int(self._call(lambda c: c.count()))
 
     def drop(self) -> None:
         """Delete the whole collection (it is created empty again on next use)."""
         client = _connected()
+        with _lock:
+            _handles.pop((_client_key(), self.name), None)
         with _errors(), contextlib.suppress(chromadb.errors.NotFoundError):
             client.delete_collection(self.name)
 
@@ -222,6 +273,20 @@ class Collection:
             collection.modify(metadata={**metadata, key: value})
 
 
-def collection(name: str) -> Collection:
-    """The collection called name."""
-    return Collection(name)
+def _get_page(include: list[str], limit: int, offset: int, handle: Any) -> Any:
+    return handle.get(include=include, limit=limit, offset=offset)
+
+
+def collection(name: str, *, hnsw: Mapping[str, int] | None = None) -> Collection:
+    """The collection called name (hnsw: graph settings if it is created now; default HNSW)."""
+    return Collection(name, hnsw=hnsw)
+
+
+def collection_names(prefix: str = "") -> list[str]:
+    """The names of the collections that exist, optionally only those starting with prefix."""
+    client = _connected()
+    names: list[str] = []
+    with _errors():
+        while page := client.list_collections(limit=100, offset=len(names)):
+            names.extend(c.name for c in page)
+    return sorted(n for n in names if n.startswith(prefix))

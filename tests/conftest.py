@@ -31,7 +31,6 @@ from rag_app.accounts.services import token_create
 from rag_app.index import fingerprint
 from rag_app.index import service as index
 from rag_app.providers import breaker, config
-from rag_app.vectorstore import Collection
 from tests.doubles.ollama import OllamaDouble
 from tests.processes import ROOT, free_port, stop, wait_for_line, wait_http
 
@@ -253,12 +252,11 @@ def vllm_servers() -> None:
 
 
 @pytest.fixture
-def own_collection(settings: Settings, chroma_server: str) -> Iterator[Collection]:
-    """A live collection of this test's own (other tests leave vectors whose rows were rolled back)."""
+def own_collection(settings: Settings, chroma_server: str) -> Iterator[str]:
+    """A live index of this test's own, by name (other tests leave vectors whose rows were rolled back)."""
     settings.CHROMA_COLLECTION = f"own-{uuid.uuid4().hex[:12]}"
-    collection = index.live()
-    yield collection
-    collection.drop()
+    yield settings.CHROMA_COLLECTION
+    index.drop_all()
 
 
 @pytest.fixture

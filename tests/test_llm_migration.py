@@ -39,7 +39,7 @@ def ollama(ollama_double, settings):
     settings.OLLAMA_EMBED_MODEL = "all-minilm"
     settings.CHROMA_COLLECTION = "migration"
     yield ollama_double
-    index.live().drop()
+    index.drop_all()
 
 
 def use_provider(settings, kind):

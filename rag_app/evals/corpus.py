@@ -27,9 +27,9 @@ def throwaway_owner(folder: Path, *, prefix: str, own_collection: bool) -> Itera
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
     if not files:
         raise CommandError(f"{folder}: no files to ingest.")
-    name = f"{prefix}-{uuid.uuid4().hex[:12]}" if own_collection else index.live().name
+    name = f"{prefix}-{uuid.uuid4().hex[:12]}" if own_collection else index.name()
     owner = User.objects.create_user(f"{prefix}-{uuid.uuid4().hex[:12]}")
-    with index.using(name) as collection:
+    with index.using(name):
         try:
             for path in files:
                 _ingest(owner, path)
@@ -40,7 +40,7 @@ def throwaway_owner(folder: Path, *, prefix: str, own_collection: bool) -> Itera
                     document_services.document_delete(document=document)
             owner.delete()
             if own_collection:
-                collection.drop()
+                index.drop_all()
 
 
 def _ingest(owner: User, path: Path) -> None:

@@ -20,6 +20,7 @@ _KEY = "embedding_fingerprint"
 
 _lock = threading.Lock()
 _checked: dict[tuple[str, object], float] = {}
+_current: dict[object, tuple[float, Fingerprint]] = {}  # by endpoint: one probe serves every owner's collection
 
 
 class EmbeddingMismatch(ProviderError):
@@ -85,7 +86,7 @@ def ensure_matches(collection: Collection, embedder: Embedder) -> None:
     with _lock:
         if time.monotonic() - _checked.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
             return
-    current = fingerprint(embedder)
+    current = _current_of(embedder)
     known = stored(collection)
     if known is None:
         store(collection, current)
@@ -101,7 +102,20 @@ def ensure_matches(collection: Collection, embedder: Embedder) -> None:
         _checked[key] = time.monotonic()
 
 
+def _current_of(embedder: Embedder) -> Fingerprint:
+    """The embedder's fingerprint, probed at most every few seconds per process and endpoint."""
+    with _lock:
+        cached = _current.get(embedder.endpoint)
+    if cached is not None and time.monotonic() - cached[0] < _RECHECK_SECONDS:
+        return cached[1]
+    value = fingerprint(embedder)
+    with _lock:
+        _current[embedder.endpoint] = (time.monotonic(), value)
+    return value
+
+
 def forget() -> None:
     """Check again on next use (after a rebuild, or a settings change)."""
     with _lock:
         _checked.clear()
+        _current.clear()

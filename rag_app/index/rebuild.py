@@ -7,12 +7,12 @@ from rag_app.index.items import Source
 
 
 def rebuild() -> dict[Source, tuple[int, int]]:
-    """Drop the live collection and write every indexed document and note again.
+    """Drop every owner's collection (and a legacy shared one) and write every indexed document and note again.
 
-    Returns, per kind, how many parents and passages were written. The empty collection adopts the
+    Returns, per kind, how many parents and passages were written. Each empty owner collection adopts the
     configured embedder's fingerprint on first write.
     """
-    service.live().drop()
+    service.drop_all()
     fingerprint.forget()
     written: dict[Source, tuple[int, int]] = {}
     for kind in sources.all_sources():

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rag_app.index import service, sources
+from rag_app.index import migrate, service, sources
 from rag_app.index.items import ItemKey, Source, key_of
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,8 @@ class Report:
     missing: dict[Source, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))  # parent -> count
     wrong_owner: dict[Source, set[int]] = field(default_factory=lambda: defaultdict(set))
     stuck: dict[Source, list[int]] = field(default_factory=dict)
+    moved: migrate.Moved = field(default_factory=migrate.Moved)  # from the legacy shared collection first
+    doomed: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))  # owner collection -> ids
 
     @property
     def problems(self) -> int:
@@ -40,7 +42,8 @@ class Report:
         """The report in words."""
         kinds = {s.source: s for s in sources.all_sources()}
         counted = " and ".join(f"{n} {kinds[s].singular}s" for s, n in self.checked.items())
-        out = [f"Checked {counted or 'nothing'} and {self.vectors_checked} vectors."]
+        out = [self.moved.line()] if self.moved.vectors or self.moved.left_out else []
+        out.append(f"Checked {counted or 'nothing'} and {self.vectors_checked} vectors.")
         for what, ids in self.orphan_ids.items():
             out.append(f"{len(ids)} vectors belong to no usable {what}: {_sample(ids)}")
         if self.stale_ids:
@@ -69,34 +72,45 @@ def _sample(items: Iterable[object]) -> str:
 
 
 def reconcile(*, fix: bool) -> Report:
-    """Compare every item of the live index with the database; with fix, delete, re-index and requeue."""
-    report = Report()
+    """Compare every item of every owner's collection with the database; with fix, delete, re-index and requeue.
+
+    A legacy shared collection is migrated first (always: it is a lossless move, and the owners'
+    collections are what is judged). An item belongs in its parent's owner's collection, with that owner.
+    """
+    report = Report(moved=service.migrate_legacy())
     kinds = {s.source: s for s in sources.all_sources()}
     indexed = {source: kind.indexed() for source, kind in kinds.items()}
     busy = {source: kind.busy() for source, kind in kinds.items()}
     for source in kinds:
         report.checked[source] = len(indexed[source]) + len(busy[source])
     stored: dict[tuple[Source, int], set[str]] = defaultdict(set)
-    for item, meta in service.live().iter_metadata():
-        report.vectors_checked += 1
-        key: ItemKey | None = key_of(meta)
-        if key is None or key.source not in kinds:
-            report.orphan_ids["item this app knows"].append(item)
-            continue
-        parent = indexed[key.source].get(key.parent_id)
-        if parent is None:
-            if key.parent_id not in busy[key.source]:  # busy: being written right now
-                report.orphan_ids[kinds[key.source].singular].append(item)
-        elif item not in parent.item_ids:
-            report.stale_ids.append(item)
-        else:
-            stored[(key.source, key.parent_id)].add(item)
-            if meta.get("owner_id") != parent.owner_id:
+    for owner_id, collection in service.owner_collections().items():
+        for item, meta in collection.iter_metadata():
+            report.vectors_checked += 1
+            key: ItemKey | None = key_of(meta)
+            if key is None or key.source not in kinds:
+                report.orphan_ids["item this app knows"].append(item)
+                report.doomed[owner_id].append(item)
+                continue
+            parent = indexed[key.source].get(key.parent_id)
+            if parent is None:
+                if key.parent_id not in busy[key.source]:  # busy: being written right now
+                    report.orphan_ids[kinds[key.source].singular].append(item)
+                    report.doomed[owner_id].append(item)
+            elif item not in parent.item_ids:
+                report.stale_ids.append(item)
+                report.doomed[owner_id].append(item)
+            elif owner_id != parent.owner_id:  # in another owner's collection
                 report.wrong_owner[key.source].add(key.parent_id)
+                report.doomed[owner_id].append(item)
+            else:
+                stored[(key.source, key.parent_id)].add(item)
+                if meta.get("owner_id") != parent.owner_id:
+                    report.wrong_owner[key.source].add(key.parent_id)
     for source, parents in indexed.items():
         for parent_id, parent in parents.items():
             missing = parent.item_ids - stored[(source, parent_id)]
-            if missing:
+            if missing and parent_id not in report.wrong_owner[source]:
                 report.missing[source][parent_id] = len(missing)
         report.stuck[source] = sorted(kinds[source].stuck())
     if fix:
@@ -105,10 +119,10 @@ def reconcile(*, fix: bool) -> Report:
 
 
 def _repair(report: Report, kinds: dict[Source, sources.IndexSource]) -> None:
-    doomed = [i for ids in report.orphan_ids.values() for i in ids] + report.stale_ids
-    collection = service.live()
-    for start in range(0, len(doomed), 500):
-        collection.delete_ids(doomed[start : start + 500])
+    for owner_id, doomed in report.doomed.items():
+        collection = service.live(owner_id)
+        for start in range(0, len(doomed), 500):
+            collection.delete_ids(doomed[start : start + 500])
     for source, kind in kinds.items():
         for parent_id in sorted(set(report.missing[source]) | report.wrong_owner[source]):
             count = kind.reindex(parent_id)

@@ -1,19 +1,20 @@
 """Write and search the live index: embed passages, replace a document's or note's items, find the nearest.
 
-Which collection is live is decided here and nowhere else; an evaluation can point one thread of work
-at a throwaway collection with `using()`, without touching settings.
+Which collections are live is decided here and nowhere else: one per owner, named after the index. An
+evaluation can point one thread of work at a throwaway index with `using()`, without touching settings.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
 from collections.abc import Callable, Iterator, Sequence
 
 from django.conf import settings
 
 from rag_app import vectorstore
-from rag_app.index import fingerprint
+from rag_app.index import fingerprint, migrate
 from rag_app.index.items import IndexPassage, ItemKey, Source, item_id, key_of, metadata, parent_filter
 from rag_app.metrics import CHUNKS_INDEXED
 from rag_app.providers import registry
@@ -25,31 +26,87 @@ _override: contextvars.ContextVar[str | None] = contextvars.ContextVar("index_co
 Progress = Callable[[int, int], None]
 
 
-def live() -> Collection:
-    """The collection questions are answered from and new passages are written to."""
-    return vectorstore.collection(_override.get() or settings.CHROMA_COLLECTION)
+class KeepWritten(Exception):
+    """Raised by a write's on_progress to stop it and keep the batches written so far (the write resumes later)."""
+
+
+OWNER_INFIX = "_u"  # owner 7's passages live in collection "<name>_u7"
+
+_migrated: set[str] = set()  # index names whose legacy shared collection this process has migrated
+_migrate_lock = threading.Lock()
+
+
+def name() -> str:
+    """The index's name: its owner collections are called after it (the legacy shared collection had it)."""
+    return _override.get() or settings.CHROMA_COLLECTION
+
+
+def live(owner_id: int) -> Collection:
+    """The collection one owner's questions are answered from and their new passages are written to.
+
+    A collection per owner keeps search exact per user at any size: a filter on one shared HNSW graph
+    loses most of a user's true neighbours once the graph is large (docs/benchmarks.md, issue 19).
+    """
+    return vectorstore.collection(f"{name()}{OWNER_INFIX}{owner_id}")
+
+
+def owner_collections() -> dict[int, Collection]:
+    """Every owner's collection that exists now, by owner id."""
+    prefix = f"{name()}{OWNER_INFIX}"
+    found = {}
+    for full in vectorstore.collection_names(prefix):
+        suffix = full.removeprefix(prefix)
+        if suffix.isdigit():
+            found[int(suffix)] = vectorstore.collection(full)
+    return found
+
+
+def legacy() -> Collection:
+    """The shared collection of every owner's passages that earlier versions wrote (migrate.py empties it)."""
+    return vectorstore.collection(name())
+
+
+def drop_all() -> None:
+    """Delete every owner's collection and the legacy shared one."""
+    for collection in owner_collections().values():
+        collection.drop()
+    legacy().drop()
 
 
 @contextlib.contextmanager
-def using(name: str) -> Iterator[Collection]:
-    """Make collection `name` the live one for this thread (and what it calls) until the block ends."""
-    token = _override.set(name)
+def using(index_name: str) -> Iterator[str]:
+    """Make `index_name` the live index for this thread (and what it calls) until the block ends."""
+    token = _override.set(index_name)
     try:
-        yield vectorstore.collection(name)
+        yield index_name
     finally:
         _override.reset(token)
 
 
-def embedder() -> Embedder:
-    """The configured embedder, refused when the live index was built by another one (see fingerprint)."""
+def migrate_legacy() -> migrate.Moved:
+    """Move the legacy shared collection's vectors into the owners' collections now (see migrate.py)."""
+    with _migrate_lock:
+        moved = migrate.migrate(legacy(), live)
+        _migrated.add(name())
+    return moved
+
+
+def embedder(owner_id: int) -> Embedder:
+    """The configured embedder, refused when the owner's index was built by another one (see fingerprint).
+
+    Every write and search asks for it first, so this is where a process migrates a legacy shared
+    collection, once, before it reads or writes any owner's collection.
+    """
+    if name() not in _migrated:
+        migrate_legacy()
     model = registry.embedder()
-    fingerprint.ensure_matches(live(), model)
+    fingerprint.ensure_matches(live(owner_id), model)
     return model
 
 
-def embed_query(text: str) -> list[float]:
+def embed_query(text: str, *, owner_id: int) -> list[float]:
     """The vector of a question."""
-    return embedder().embed_one(text)
+    return embedder(owner_id).embed_one(text)
 
 
 def replace(
@@ -60,14 +117,45 @@ def replace(
     passages: Sequence[IndexPassage],
     vectors: Sequence[Sequence[float]] | None = None,
     on_progress: Progress | None = None,
+    resume: bool = False,
+    on_resume: Progress | None = None,
 ) -> int:
     """Make the index hold exactly these passages for one document or note; returns how many.
 
     Without vectors the passages are embedded here, in batches, each batch written while the next ones
     are embedded. An on_progress that raises (the parent was deleted meanwhile) stops the write and
-    leaves none of the parent's items behind. Items the parent no longer has are removed at the end.
+    leaves none of the parent's items behind, unless it raises KeepWritten. Items the parent no longer
+    has are removed at the end. resume: passages whose items are already stored are not embedded or
+    written again (the caller knows the stored ones were made from the same texts); on_resume then
+    hears (skipped, total) first.
     """
-    collection = live()
+    collection = live(owner_id)
+    todo, skipped = passages, 0
+    if resume:
+        stored = collection.stored_ids(where=parent_filter(source, parent_id))
+        todo = [p for p in passages if item_id(ItemKey(source, parent_id, p.index)) not in stored]
+        skipped = len(passages) - len(todo)
+        if skipped and on_resume is not None:
+            on_resume(skipped, len(passages))
+    given = vectors if not skipped else None
+    _write(collection, source, parent_id, owner_id, todo, given, on_progress, skipped, len(passages))
+    keep = {item_id(ItemKey(source, parent_id, p.index)) for p in passages}
+    collection.delete_ids(sorted(collection.stored_ids(where=parent_filter(source, parent_id)) - keep))
+    return len(passages)
+
+
+def _write(
+    collection: Collection,
+    source: Source,
+    parent_id: int,
+    owner_id: int,
+    passages: Sequence[IndexPassage],
+    vectors: Sequence[Sequence[float]] | None,
+    on_progress: Progress | None,
+    done: int,
+    total: int,
+) -> None:
+    """Embed (unless vectors are given) and upsert passages a batch at a time, reporting done of total."""
 
     def items(batch: Sequence[IndexPassage], batch_vectors: Sequence[Sequence[float]]) -> list[vectorstore.VectorItem]:
         return [
@@ -87,32 +175,32 @@ def replace(
             [vectors[i : i + size] for i in range(0, len(vectors), size)]
         )
     else:
-        vector_batches = iter(embedder().embed_iter([p.text for p in passages], batch_size=size))
-    done = 0
+        vector_batches = iter(embedder(owner_id).embed_iter([p.text for p in passages], batch_size=size))
     for batch, batch_vectors in zip(batches, vector_batches, strict=True):
         collection.upsert(items(batch, batch_vectors))
         CHUNKS_INDEXED.labels(source).inc(len(batch))
         done += len(batch)
         if on_progress is not None:
             try:
-                on_progress(done, len(passages))
+                on_progress(done, total)
+            except KeepWritten:
+                raise
             except BaseException:
                 collection.delete(where=parent_filter(source, parent_id))
                 raise
-    keep = {item_id(ItemKey(source, parent_id, p.index)) for p in passages}
-    collection.delete_ids(sorted(collection.stored_ids(where=parent_filter(source, parent_id)) - keep))
-    return len(passages)
 
 
-def remove(*, source: Source, parent_id: int) -> None:
-    """Take one document or note out of the index."""
-    live().delete(where=parent_filter(source, parent_id))
+def remove(*, source: Source, parent_id: int, owner_id: int | None) -> None:
+    """Take one document or note out of the index (owner unknown: out of every owner's collection)."""
+    collections = [live(owner_id)] if owner_id is not None else list(owner_collections().values())
+    for collection in collections:
+        collection.delete(where=parent_filter(source, parent_id))
 
 
 def search(
     vector: Sequence[float], *, owner_id: int, k: int, document_ids: list[int] | None, note_ids: list[int] | None
 ) -> list[tuple[ItemKey, float]]:
-    """The owner's k nearest passages as (key, cosine score), nearest first.
+    """The owner's k nearest passages as (key, cosine score), nearest first: only their collection is searched.
 
     Both None: everything of the owner's; otherwise only the listed documents and notes (None or an
     empty list: none of that kind).
@@ -125,5 +213,5 @@ def search(
             any_of.append(parent_filter("note", note_ids))
         if not any_of:
             return []  # Chroma refuses an empty "$in": nothing in scope means nothing to find
-    hits = live().query(vector, k=k, where={"owner_id": owner_id}, any_of=any_of)
+    hits = live(owner_id).query(vector, k=k, any_of=any_of)
     return [(key, hit.score) for hit in hits if (key := key_of(hit.metadata)) is not None]

@@ -105,7 +105,7 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
     the question's words (an exact name or code), so an off-topic question gets no sources (and the
     answer says so) instead of the nearest noise or a passage sharing one common word.
     """
-    embedder = index.embedder()
+    embedder = index.embedder(owner.pk)
     depth = max(k * 4, 20)
     document_ids, note_ids = _scope_ids(owner, scope)
     candidates: dict[Key, Candidate] = {}

@@ -91,18 +91,18 @@ def test_progress_estimates_the_time_left_in_the_stage(alice):
 
 
 @pytest.mark.stack
-def test_delete_removes_file_rows_and_vectors(alice_api, django_capture_on_commit_callbacks):
+def test_delete_removes_file_rows_and_vectors(alice_api, django_capture_on_commit_callbacks, alice):
     with django_capture_on_commit_callbacks(execute=False):
         document_id = upload(alice_api, "gone.txt", b"Soon to be deleted.").json()["id"]
     services.document_ingest(document_id=document_id)
     document = Document.objects.get(pk=document_id)
     path = Path(document.file.path)
-    assert index.live().stored_ids(where={"document_id": document_id})
+    assert index.live(alice.pk).stored_ids(where={"document_id": document_id})
     with django_capture_on_commit_callbacks(execute=True):
         assert alice_api.delete(f"/api/documents/{document_id}/").status_code == 204
     assert not Document.objects.filter(pk=document_id).exists()
     assert not path.exists()
-    assert index.live().stored_ids(where={"document_id": document_id}) == set()
+    assert index.live(alice.pk).stored_ids(where={"document_id": document_id}) == set()
 
 
 def test_others_cannot_delete_or_reingest(alice_api, bob_api):

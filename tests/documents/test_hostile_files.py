@@ -95,7 +95,7 @@ def _no_vision_provider(settings):
 
 
 @pytest.mark.parametrize(("name", "make", "stage", "reason"), CASES, ids=[c[0] for c in CASES])
-def test_hostile_file_gets_a_reason_a_person_can_act_on(alice_api, name, make, stage, reason):
+def test_hostile_file_gets_a_reason_a_person_can_act_on(alice_api, name, make, stage, reason, alice):
     response = upload(alice_api, name, make())
     if stage == REFUSED:
         assert response.status_code == 400, response.content
@@ -108,7 +108,7 @@ def test_hostile_file_gets_a_reason_a_person_can_act_on(alice_api, name, make, s
         body = alice_api.get(f"/api/documents/{document_id}/").json()
         assert body["status"] == "failed"
         assert body["chunk_count"] == 0
-        assert index.live().stored_ids(where={"document_id": document_id}) == set()
+        assert index.live(alice.pk).stored_ids(where={"document_id": document_id}) == set()
         message = body["error"]
     assert reason in message
     leaked = [fragment for fragment in INTERNALS if fragment in message]

@@ -69,7 +69,8 @@ def test_pdf_becomes_ready_with_page_numbered_chunks_in_the_index(alice):
     assert document.status == "ready", document.error
     assert document.page_count == 2
     assert [(c.index, c.page) for c in document.chunks.all()] == [(0, 1), (1, 2)]
-    assert index.live().stored_ids(where={"document_id": document.pk}) == {f"{document.pk}:0", f"{document.pk}:1"}
+    stored = index.live(alice.pk).stored_ids(where={"document_id": document.pk})
+    assert stored == {f"{document.pk}:0", f"{document.pk}:1"}
     assert (document.stage, document.progress_done, document.progress_total) == ("done", 1, 1)
 
 
@@ -81,7 +82,8 @@ def test_every_format_keeps_its_page_or_slide_and_heading(alice):
     document = ingested(make_document(alice, "deck.pptx", deck, "pptx"))
     assert document.page_count == 2
     assert [(c.page, c.heading) for c in document.chunks.all()] == [(1, "Intro"), (2, "Results")]
-    hit = index.live().query(registry.embedder().embed_one("revenue growth"), k=1, where={"document_id": document.pk})
+    vector = registry.embedder().embed_one("revenue growth")
+    hit = index.live(alice.pk).query(vector, k=1, where={"document_id": document.pk})
     assert hit[0].metadata["page"] == 2
     assert hit[0].metadata["heading"] == "Results"
 
@@ -95,7 +97,8 @@ def test_image_gets_ocr_and_caption_chunks_marked_with_their_models(alice, visio
     assert [c.generated_by for c in chunks] == ["tesseract 5.3.0", "ollama:llava:test"]
     assert "Opening hours" in chunks[0].text
     assert chunks[1].text == "A yellow circle on a blue background."
-    stored = index.live().query(registry.embedder().embed_one("yellow circle"), k=1, where={"document_id": document.pk})
+    vector = registry.embedder().embed_one("yellow circle")
+    stored = index.live(alice.pk).query(vector, k=1, where={"document_id": document.pk})
     assert stored[0].metadata["generated_by"] == "ollama:llava:test"
 
 
@@ -130,7 +133,7 @@ def test_image_with_nothing_readable_fails_saying_why(alice, vision):
     assert document.status == "failed"
     assert "OCR found no text" in document.error
     assert "model llava:test not found" in document.error
-    assert index.live().stored_ids(where={"document_id": document.pk}) == set()
+    assert index.live(alice.pk).stored_ids(where={"document_id": document.pk}) == set()
 
 
 def test_blank_image_with_the_vision_model_down_fails_at_once_saying_so(alice, vision):
@@ -170,12 +173,12 @@ def test_reingest_is_harmless_and_removes_stale_vectors(alice, settings):
     document = make_document(alice, "facts.txt", text.encode(), "text")
     settings.CHUNK_TOKENS, settings.CHUNK_OVERLAP_TOKENS = 40, 5
     services.document_ingest(document_id=document.pk)
-    many = index.live().stored_ids(where={"document_id": document.pk})
+    many = index.live(alice.pk).stored_ids(where={"document_id": document.pk})
     services.document_ingest(document_id=document.pk)
-    assert index.live().stored_ids(where={"document_id": document.pk}) == many
+    assert index.live(alice.pk).stored_ids(where={"document_id": document.pk}) == many
     settings.CHUNK_TOKENS = 400
     services.document_ingest(document_id=document.pk)
-    fewer = index.live().stored_ids(where={"document_id": document.pk})
+    fewer = index.live(alice.pk).stored_ids(where={"document_id": document.pk})
     document.refresh_from_db()
     assert len(fewer) == document.chunk_count == document.chunks.count() < len(many)
 
@@ -184,7 +187,7 @@ def test_corrupt_pdf_fails_with_a_reason_and_indexes_nothing(alice):
     document = ingested(make_document(alice, "broken.pdf", b"%PDF-1.7\n" + b"junk" * 100, "pdf"))
     assert document.status == "failed"
     assert "PDF could not be read" in document.error
-    assert index.live().stored_ids(where={"document_id": document.pk}) == set()
+    assert index.live(alice.pk).stored_ids(where={"document_id": document.pk}) == set()
 
 
 def test_pdf_without_text_fails_saying_so(alice):
@@ -200,7 +203,7 @@ def test_failure_on_reingest_leaves_no_chunks_or_vectors(alice):
     document = ingested(document)
     assert document.status == "failed"
     assert document.chunks.count() == 0
-    assert index.live().stored_ids(where={"document_id": document.pk}) == set()
+    assert index.live(alice.pk).stored_ids(where={"document_id": document.pk}) == set()
 
 
 def test_deleted_while_ingesting_leaves_nothing_in_the_index(alice, monkeypatch, settings):
@@ -215,7 +218,7 @@ def test_deleted_while_ingesting_leaves_nothing_in_the_index(alice, monkeypatch,
     monkeypatch.setattr(vectorstore.Collection, "upsert", upsert_then_delete)
     with pytest.raises(Document.DoesNotExist):
         services.document_ingest(document_id=document.pk)
-    assert index.live().stored_ids(where={"document_id": document.pk}) == set()
+    assert index.live(alice.pk).stored_ids(where={"document_id": document.pk}) == set()
 
 
 def test_past_the_time_budget_the_document_fails_instead_of_hanging(alice):
@@ -228,9 +231,9 @@ def test_past_the_time_budget_the_document_fails_instead_of_hanging(alice):
 
 def test_reindex_writes_database_chunks_back_into_the_index(alice):
     document = ingested(make_document(alice, "a.txt", b"Alpha.\n\n" + b"Beta. " * 300, "text"))
-    index.live().delete(where={"document_id": document.pk})
+    index.live(alice.pk).delete(where={"document_id": document.pk})
     assert services.document_reindex(document=document) == document.chunk_count
-    assert len(index.live().stored_ids(where={"document_id": document.pk})) == document.chunk_count
+    assert len(index.live(alice.pk).stored_ids(where={"document_id": document.pk})) == document.chunk_count
 
 
 def test_progress_goes_through_every_stage_and_counts_embedded_chunks(alice, monkeypatch, settings):

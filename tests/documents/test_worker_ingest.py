@@ -83,7 +83,7 @@ def test_bad_files_fail_with_a_reason_and_leave_nothing_in_the_index(worker, ali
         assert body["status"] == "failed", what
         assert reason in body["error"], (what, body["error"])
         assert body["chunk_count"] == 0
-        assert index.live().stored_ids(where={"document_id": document_id}) == set(), what
+        assert index.live(alice.pk).stored_ids(where={"document_id": document_id}) == set(), what
         assert not Chunk.objects.filter(document_id=document_id).exists()
     assert wait_for_status(alice_api, scripted)["status"] == "ready"
     assert all("stealCookies" not in c[3] for c in chunks(scripted))
@@ -104,7 +104,7 @@ def test_files_refused_at_upload_never_reach_the_worker_or_the_index(worker, ali
         assert response.status_code == status, what
         assert response.json()["error"]["message"], what
     assert alice_api.get("/api/documents/").json()["count"] == 0
-    assert index.live().stored_ids(where={"owner_id": alice.pk}) == set()
+    assert index.live(alice.pk).stored_ids(where={"owner_id": alice.pk}) == set()
     assert worker.poll() is None
 
 
@@ -115,12 +115,12 @@ def test_path_traversal_name_is_stored_safely_and_ingested(worker, alice_api, wa
     assert body["title"] == "evil.txt"
 
 
-def test_delete_and_reingest_through_the_worker(worker, alice_api, wait_for_status):
+def test_delete_and_reingest_through_the_worker(worker, alice_api, wait_for_status, alice):
     document_id = upload(alice_api, "again.txt", b"Kingfishers dive for fish.")
     assert wait_for_status(alice_api, document_id)["status"] == "ready"
     assert alice_api.post(f"/api/documents/{document_id}/reingest/").status_code == 202
     body = wait_for_status(alice_api, document_id)
     assert body["status"] == "ready"
-    assert index.live().stored_ids(where={"document_id": document_id}) == {f"{document_id}:0"}
+    assert index.live(alice.pk).stored_ids(where={"document_id": document_id}) == {f"{document_id}:0"}
     assert alice_api.delete(f"/api/documents/{document_id}/").status_code == 204
-    assert index.live().stored_ids(where={"document_id": document_id}) == set()
+    assert index.live(alice.pk).stored_ids(where={"document_id": document_id}) == set()

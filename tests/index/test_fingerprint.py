@@ -22,10 +22,10 @@ def text_document(owner, text):
     return document
 
 
-def test_first_use_stores_the_fingerprint(own_collection):
-    assert fingerprint.stored(own_collection) is None
-    index.embedder().embed_one("hello")
-    stored = fingerprint.stored(own_collection)
+def test_first_use_stores_the_fingerprint(own_collection, alice):
+    assert fingerprint.stored(index.live(alice.pk)) is None
+    index.embedder(alice.pk).embed_one("hello")
+    stored = fingerprint.stored(index.live(alice.pk))
     assert (stored.kind, stored.model, stored.dimension) == ("local", "all-MiniLM-L6-v2", 384)
     assert len(stored.sample) == 32
 
@@ -39,18 +39,18 @@ def test_same_model_from_another_runtime_matches():
 
 
 def test_mismatch_blocks_ingestion_with_the_rebuild_step(own_collection, alice):
-    fingerprint.store(index.live(), OTHER_SPACE)
+    fingerprint.store(index.live(alice.pk), OTHER_SPACE)
     document = text_document(alice, "Some words to index.")
     document_services.document_ingest(document_id=document.pk)
     document.refresh_from_db()
     assert document.status == "failed"
     assert "ollama:nomic-embed-text (768-d)" in document.error
     assert "python manage.py rebuild_index" in document.error
-    assert index.live().stored_ids(where={"document_id": document.pk}) == set()
+    assert index.live(alice.pk).stored_ids(where={"document_id": document.pk}) == set()
 
 
 def test_mismatch_blocks_questions_with_a_clear_error(own_collection, alice):
-    fingerprint.store(index.live(), OTHER_SPACE)
+    fingerprint.store(index.live(alice.pk), OTHER_SPACE)
     answer = answer_now(alice, "Anything?")
     assert answer["status"] == "failed"
     message = answer["error"]

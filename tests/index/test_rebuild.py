@@ -20,16 +20,16 @@ def test_rebuild_reindexes_documents_and_notes_and_unblocks_questions(own_collec
     document = ingested(make_document(alice, "a.txt", b"The lighthouse is painted red and white.", "text"))
     note = note_services.note_create(owner=alice, title="Gulls", body="The gulls nest on the north cliff.")
     note_index(note_id=note.pk)
-    fingerprint.store(index.live(), OTHER_SPACE)  # as if the index came from another model
+    fingerprint.store(index.live(alice.pk), OTHER_SPACE)  # as if the index came from another model
     fingerprint.forget()
     assert answer_now(alice, "What colour?")["status"] == "failed"
 
     call_command("rebuild_index", "--yes")
 
     assert "Indexed 2 passages of 1 documents and 1 notes" in capsys.readouterr().out
-    stored = fingerprint.stored(index.live())
+    stored = fingerprint.stored(index.live(alice.pk))
     assert (stored.kind, stored.dimension) == ("local", 384)
-    assert index.live().stored_ids(where={"document_id": document.pk}) == {f"{document.pk}:0"}
-    assert index.live().stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
+    assert index.live(alice.pk).stored_ids(where={"document_id": document.pk}) == {f"{document.pk}:0"}
+    assert index.live(alice.pk).stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
     body = answer_now(alice, "What colour is the lighthouse?")
     assert document.pk in {c["document_id"] for c in body["citations"]}

@@ -29,15 +29,15 @@ def test_reconcile_reports_then_repairs_every_kind_of_disagreement(alice, bob, o
     one = ready_document(alice, "one.txt", "Otters swim.\n\n" + "Kingfishers dive. " * 200)
     two = ready_document(alice, "two.txt", "Herons wait.")
     assert one.chunk_count > 1
-    index.live().delete_ids([f"{one.pk}:0"])  # a missing vector
+    index.live(alice.pk).delete_ids([f"{one.pk}:0"])  # a missing vector
 
-    index.live().upsert(
+    index.live(alice.pk).upsert(
         [
             forged(ItemKey("document", 999999, 0), 1),  # an orphan
             forged(ItemKey("document", two.pk, 7), alice.pk),  # stale: no such chunk
-            forged(ItemKey("document", two.pk, 0), bob.pk),  # under the wrong owner
         ]
     )
+    index.live(bob.pk).upsert([forged(ItemKey("document", two.pk, 0), bob.pk)])  # in the wrong owner's collection
     stuck = ready_document(alice, "three.txt", "Swans glide.")
     Document.objects.filter(pk=stuck.pk).update(status="processing", updated_at=timezone.now() - timedelta(days=1))
 
@@ -52,13 +52,16 @@ def test_reconcile_reports_then_repairs_every_kind_of_disagreement(alice, bob, o
     assert Document.objects.get(pk=stuck.pk).status == "queued"
 
     assert "The database and the index agree." in run_command("reconcile_index")
-    assert index.live().query([0.1] * 384, k=1, where={"document_id": two.pk})[0].metadata["owner_id"] == alice.pk
+    hit = index.live(alice.pk).query([0.1] * 384, k=1, where={"document_id": two.pk})[0]
+    assert hit.metadata["owner_id"] == alice.pk
+    assert index.live(bob.pk).stored_ids() == set()
 
 
 def test_reconcile_reports_and_repairs_notes_too(alice, bob, own_collection):
     kept = indexed_note(alice, "Gulls", "The gulls nest on the north cliff.\n\n" + "They fly far. " * 120)
     assert kept.chunk_count > 1
     other = indexed_note(alice, "Terns", "Terns dive for fish.")
+    own_collection = index.live(alice.pk)
     own_collection.delete_ids([f"note-{kept.pk}:1"])  # a missing note vector
 
     legacy = vectorstore.VectorItem(  # written before items carried their source: still recognised
@@ -72,7 +75,7 @@ def test_reconcile_reports_and_repairs_notes_too(alice, bob, own_collection):
             forged(ItemKey("note", 999999, 0), alice.pk),  # an orphan: no such note
             legacy,  # another orphan, in the old metadata form
             forged(ItemKey("note", other.pk, 5), alice.pk),  # stale: the note has no such passage
-            forged(ItemKey("note", other.pk, 0), bob.pk),  # under the wrong owner
+            forged(ItemKey("note", other.pk, 0), bob.pk),  # in alice's collection, but marked as bob's
         ]
     )
     stuck = indexed_note(alice, "Swans", "Swans glide.")

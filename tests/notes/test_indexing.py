@@ -19,8 +19,8 @@ def test_a_note_is_chunked_into_the_database_and_indexed_under_note_ids(alice):
     assert chunk.chunk_id == f"note-{note.pk}:0"
     assert chunk.text.startswith("Garden")
     assert "Tomatoes need sun." in chunk.text
-    assert index.live().stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
-    hit = index.live().query(registry.embedder().embed_one("tomatoes sun"), k=1, where={"note_id": note.pk})[0]
+    assert index.live(alice.pk).stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
+    hit = index.live(alice.pk).query(registry.embedder().embed_one("tomatoes sun"), k=1, where={"note_id": note.pk})[0]
     assert hit.metadata == {"source": "note", "owner_id": alice.pk, "note_id": note.pk, "index": 0}
 
 
@@ -29,14 +29,14 @@ def test_editing_reindexes_and_removes_stale_vectors(alice, settings):
     settings.CHUNK_OVERLAP_TOKENS = 0
     long_body = "\n\n".join(f"Paragraph {i} talks about the number {i} at some length here." for i in range(20))
     note = indexed_note(alice, "Numbers", long_body)
-    many = index.live().stored_ids(where={"note_id": note.pk})
+    many = index.live(alice.pk).stored_ids(where={"note_id": note.pk})
     assert len(many) == note.chunk_count > 2
     note = services.note_update(note=note, expected_version=1, body="Now it is short.")
     assert note.index_status == "queued"
     indexing.note_index(note_id=note.pk)
     note.refresh_from_db()
     assert note.index_status == "ready"
-    assert index.live().stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
+    assert index.live(alice.pk).stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
     assert [" ".join(t.split()) for t in note.chunks.values_list("text", flat=True)] == ["Numbers Now it is short."]
 
 
@@ -44,7 +44,7 @@ def test_reindexing_is_harmless(alice):
     note = indexed_note(alice, "Same", "Nothing changes here.")
     indexing.note_index(note_id=note.pk)
     indexing.note_index(note_id=note.pk)
-    assert index.live().stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
+    assert index.live(alice.pk).stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
     assert NoteChunk.objects.filter(note=note).count() == 1
 
 
@@ -81,18 +81,18 @@ def test_unindex_removes_a_deleted_notes_vectors_only(alice):
     services.note_delete(note=gone)
     assert not NoteChunk.objects.filter(note_id=gone.pk).exists()
     indexing.note_unindex(note_id=gone.pk)
-    assert index.live().stored_ids(where={"note_id": gone.pk}) == set()
-    assert index.live().stored_ids(where={"note_id": kept.pk}) == {f"note-{kept.pk}:0"}
+    assert index.live(alice.pk).stored_ids(where={"note_id": gone.pk}) == set()
+    assert index.live(alice.pk).stored_ids(where={"note_id": kept.pk}) == {f"note-{kept.pk}:0"}
 
 
 def test_unindex_leaves_a_note_that_still_exists(alice):
     note = indexed_note(alice, "Alive", "Still here.")
     indexing.note_unindex(note_id=note.pk)
-    assert index.live().stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
+    assert index.live(alice.pk).stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
 
 
 def test_note_ids_never_collide_with_document_ids(alice):
     document = ready_document(alice, "doc.txt", "A document.")
     note = indexed_note(alice, "A note", "Same number maybe.")
-    assert f"{document.pk}:0" in index.live().stored_ids(where={"document_id": document.pk})
-    assert index.live().stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}
+    assert f"{document.pk}:0" in index.live(alice.pk).stored_ids(where={"document_id": document.pk})
+    assert index.live(alice.pk).stored_ids(where={"note_id": note.pk}) == {f"note-{note.pk}:0"}

@@ -62,10 +62,10 @@ def test_another_users_notes_are_never_retrieved(alice, bob):
 
 
 def test_a_forged_vector_pointing_at_another_users_note_is_dropped(alice, bob):
-    """Defence in depth: even a vector filed under bob's owner id is used only if the database agrees."""
+    """Defence in depth: even a vector filed in bob's collection is used only if the database agrees."""
     alices = indexed_note(alice, "Secret", "The vault combination is 1-2-3-4.")
     text = NoteChunk.objects.get(note=alices).text
-    index.live().upsert(
+    index.live(bob.pk).upsert(
         [
             vectorstore.VectorItem(
                 id="forged:0",
@@ -78,11 +78,11 @@ def test_a_forged_vector_pointing_at_another_users_note_is_dropped(alice, bob):
     try:
         assert retrieve(owner=bob, question="What is the vault combination?", k=5).sources == []
     finally:
-        index.live().delete_ids(["forged:0"])
+        index.live(bob.pk).delete_ids(["forged:0"])
 
 
 def test_a_deleted_note_is_not_cited_even_before_its_vectors_are_removed(alice):
     note = indexed_note(alice, "Ephemeral", "The meeting room is called Saturn.")
     services.note_delete(note=note)  # the unindex task has not run: vectors are still there
-    assert index.live().stored_ids(where={"note_id": note.pk})
+    assert index.live(alice.pk).stored_ids(where={"note_id": note.pk})
     assert retrieve(owner=alice, question="What is the meeting room called?", k=5).sources == []

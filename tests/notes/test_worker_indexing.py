@@ -14,7 +14,7 @@ def ask(client, question):
     return response.json()
 
 
-def test_note_lifecycle_in_the_index_and_in_answers(worker, alice_api, bob_api, wait_for_index):
+def test_note_lifecycle_in_the_index_and_in_answers(worker, alice_api, bob_api, wait_for_index, alice):
     created = alice_api.post(
         "/api/notes/",
         {"title": "Heron kickoff", "body": "Project Heron starts on 3 March in Lisbon.", "tags": ["heron"]},
@@ -41,17 +41,17 @@ def test_note_lifecycle_in_the_index_and_in_answers(worker, alice_api, bob_api, 
         lambda b: b["index_status"] == "ready" and b["version"] == 2,
         180,
     )
-    poll(lambda: {"text": _indexed_text(note_id)}, lambda b: "Porto" in b["text"], 60)
+    poll(lambda: {"text": _indexed_text(alice.pk, note_id)}, lambda b: "Porto" in b["text"], 60)
     texts = [c["text"] for c in ask(alice_api, "Where does Project Heron start?")["citations"] if c.get("note_id")]
     assert texts
     assert all("Lisbon" not in t for t in texts)
 
     assert alice_api.delete(f"/api/notes/{note_id}/").status_code == 204
-    poll(lambda: {"ids": index.live().stored_ids(where={"note_id": note_id})}, lambda b: not b["ids"], 120)
+    poll(lambda: {"ids": index.live(alice.pk).stored_ids(where={"note_id": note_id})}, lambda b: not b["ids"], 120)
     assert not [c for c in ask(alice_api, "Where does Project Heron start?")["citations"] if c.get("note_id")]
     assert worker.poll() is None
 
 
-def _indexed_text(note_id):
-    hits = index.live().query([0.0] * 384, k=5, where={"note_id": note_id})
+def _indexed_text(owner_id, note_id):
+    hits = index.live(owner_id).query([0.0] * 384, k=5, where={"note_id": note_id})
     return " ".join(h.text for h in hits)

@@ -116,7 +116,7 @@ class Command(BaseCommand):
     def _pipeline(self, text: str, expected: int) -> float:
         """One text document through ingest.run, in a throwaway collection and user."""
         owner = User.objects.create_user(f"bench-{uuid.uuid4().hex[:8]}")
-        with index.using(f"bench-{uuid.uuid4().hex[:8]}") as collection:
+        with index.using(f"bench-{uuid.uuid4().hex[:8]}"):
             try:
                 document = Document(
                     owner=owner, title="bench.txt", original_name="bench.txt", kind="text", size=len(text), sha256="b"
@@ -132,4 +132,4 @@ class Command(BaseCommand):
                 return document.chunk_count / elapsed
             finally:
                 owner.delete()
-                collection.drop()
+                index.drop_all()
