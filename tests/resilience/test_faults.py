@@ -99,7 +99,7 @@ def assert_indexed_once(ids: list[int], logs: list[Path]) -> None:
         assert document.status == "ready", (document.pk, document.error)
         chunk_ids = {c.chunk_id for c in Chunk.objects.filter(document=document)}
         assert chunk_ids, document.pk
-        assert index.live().stored_ids(where={"document_id": document.pk}) == chunk_ids
+        assert index.live(document.owner_id).stored_ids(where={"document_id": document.pk}) == chunk_ids
         assert finished.count(document.pk) == 1, (document.pk, finished)
 
 
