@@ -74,8 +74,8 @@ def _diverse(ranked: list[Candidate], k: int, min_documents: int) -> list[Candid
     for i, c in enumerate(ranked):
         if len(chosen) == k:
             break
-        parent = (c.key[0], c.key[1])
-        wanted = min(min_documents, len(parents) + len({(x.key[0], x.key[1]) for x in ranked[i:]} - parents))
+        parent = (str(c.key[0]), c.key[1])
+        wanted = min(min_documents, len(parents) + len({(str(x.key[0]), x.key[1]) for x in ranked[i:]} - parents))
         if parent not in parents or k - len(chosen) > wanted - len(parents):
             chosen.append(c)
             parents.add(parent)

@@ -11,8 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
-from rag_app.markdown import render_markdown
-from rag_app.qa import save_note, selectors, services
+from rag_app.qa import answer_html, save_note, selectors, services
 from rag_app.qa.forms import AskForm, RenameForm
 from rag_app.qa.models import Answer, Conversation
 
@@ -23,7 +22,7 @@ def _page(request: HttpRequest, conversation: Conversation | None, status: int =
     owner = current_user(request)
     answers = list(conversation.answers.order_by("created_at", "id")) if conversation else []
     for answer in answers:
-        answer.html = render_markdown(answer.text)  # type: ignore[attr-defined]
+        answer.html = answer_html.render(answer)  # type: ignore[attr-defined]
     context = {
         "conversation": conversation,
         "conversations": selectors.conversation_list(owner=owner, include_batches=False)[:50],

@@ -71,14 +71,6 @@ class Verification:
         """The numbers, codes and names stated that no given passage has."""
         return [m for s in self.sentences for m in s.missing]
 
-    def text(self) -> str:
-        """The answer rebuilt: each supported sentence followed by its marks, the others without."""
-        parts = []
-        for s in self.sentences:
-            marks = f" [{', '.join(map(str, s.citations))}]" if s.citations else ""
-            parts.append(s.text + marks)
-        return " ".join(parts)
-
 
 def verify(
     text: str, given: Sequence[Given], *, embed: Embed | None = None, thresholds: Thresholds = Thresholds()
