@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-PLANTED = GOLDEN / "planted.jsonl"
+PLANTED = Path(__file__).resolve().parent / "planted.jsonl"
 CORPUS = GOLDEN / "corpus"
 
 
