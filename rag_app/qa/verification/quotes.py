@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from rag_app.qa.verification import words
-from rag_app.qa.verification.passages import Given, Passage, Vectors, read
+from rag_app.qa.verification.passages import Given, Vectors, read
 
 MAX_QUOTE_CHARS = 400
-_SENTENCE_WEIGHT = 0.7  # the quoted sentence's own words count more than its passage's
+_TYPE_WEIGHT = 0.15  # a sentence holding the kind of thing asked for (a number for "how many", a name for "who")
+_ASKS_NUMBER = re.compile(
+    r"^\s*(how (many|much|long|tall|high|deep|far|old|big|often)|when|what (year|time|date))\b|\bat what\b", re.I
+)
+_ASKS_NAME = re.compile(r"^\s*(who|whom|whose)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -25,21 +31,71 @@ class Quote:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    n: int
+    text: str
+    own: frozenset[str]  # the sentence's stems
+    before: frozenset[str]  # the stems of the sentence before it in its passage (what "It" refers to)
+
+
+class _Asked:
+    """What kind of answer a question wants, and what it already says (which is no answer)."""
+
+    def __init__(self, question: str) -> None:
+        self.text = question
+        self.wanted = frozenset(words.content_stems(question))
+        self.number = bool(_ASKS_NUMBER.search(question))
+        self.name = bool(_ASKS_NAME.search(question))
+        self.known = {f.value for f in words.facts(question)}
+        self.after_how = {words.stem(m) for m in re.findall(r"\bhow (\w+)", question.lower())} & self.wanted
+
+    def held_by(self, sentence: str) -> float:
+        """1 when the sentence holds the kind of answer asked for, 0 when it holds none.
+
+        A number counting the very thing asked about ("42 member farms") is best; questions of no
+        particular kind score 1 everywhere.
+        """
+        facts = [f for f in words.facts(sentence) if f.value not in self.known]
+        if self.number:
+            numbers = [f for f in facts if f.kind == "number"]
+            return 1.0 if any(f.unit in self.wanted for f in numbers) else 0.6 if numbers else 0.0
+        if self.name:
+            return float(any(f.kind == "name" for f in facts))
+        return 1.0
+
+
 def best(question: str, given: Sequence[Given], *, vectors: Vectors, limit: int = 2, ratio: float = 0.8) -> list[Quote]:
     """Up to limit sentences from the passages, best first; a second only if it scores >= ratio of the first.
 
-    A sentence scores by the share of the question's words in it (and in its passage), averaged with
-    its meaning's closeness to the question when there is an embedder.
+    A sentence scores by the question's words it holds, each weighted by how few of the candidate
+    sentences hold it (a document's topic words are everywhere, the asked-about words are not), the
+    words of the sentence before it counting half, plus a little when it holds what the question asks
+    for; with an embedder, averaged with its meaning's closeness to the question.
     """
-    wanted = set(words.content_stems(question))
-    passages = read(given)
-    candidates = [(p, s) for p in passages for s in p.sentences if _quotable(s)]
-    vectors.load([question] + [s for _, s in candidates])
+    asked = _Asked(question)
+    candidates = [
+        _Candidate(
+            p.n,
+            s,
+            frozenset(words.content_stems(s)),
+            frozenset(words.content_stems(p.sentences[i - 1])) if i else frozenset(),
+        )
+        for p in read(given)
+        for i, s in enumerate(p.sentences)
+        if _quotable(s)
+    ]
+    if not asked.wanted or not candidates:
+        return []
+    weight = {w: math.log(1 + len(candidates) / max(1, sum(w in c.own for c in candidates))) for w in asked.wanted}
+    for w in asked.after_how:
+        weight[w] /= 2  # "how long", "how old": the kind of answer more than its topic
+    vectors.load([question] + [c.text for c in candidates])
     scored = sorted(
-        (Quote(p.n, s, round(_score(wanted, question, p, s, vectors), 3)) for p, s in candidates),
+        (Quote(c.n, c.text, round(_score(asked, c, weight, vectors), 3)) for c in candidates),
         key=lambda q: (-q.score, q.n),
     )
-    if not scored or scored[0].score <= 0:
+    if scored[0].score <= 0:
         return []
     chosen = [scored[0]]
     for quote in scored[1:]:
@@ -50,17 +106,19 @@ def best(question: str, given: Sequence[Given], *, vectors: Vectors, limit: int 
     return chosen
 
 
-def _score(wanted: set[str], question: str, passage: Passage, sentence: str, vectors: Vectors) -> float:
-    if not wanted:
+def _score(asked: _Asked, candidate: _Candidate, weight: dict[str, float], vectors: Vectors) -> float:
+    if not candidate.own & asked.wanted:
         return 0.0
-    own = set(words.content_stems(sentence))
-    lexical = _SENTENCE_WEIGHT * len(wanted & own) / len(wanted) + (1 - _SENTENCE_WEIGHT) * len(
-        wanted & passage.stems
-    ) / len(wanted)
-    meaning = vectors.similarity(question, sentence)
-    return lexical if meaning is None else (lexical + meaning) / 2
+    held = sum(w if s in candidate.own else w / 2 if s in candidate.before else 0.0 for s, w in weight.items())
+    score = (1 - _TYPE_WEIGHT) * held / sum(weight.values()) + _TYPE_WEIGHT * asked.held_by(candidate.text)
+    meaning = vectors.similarity(asked.text, candidate.text)
+    return score if meaning is None else (score + meaning) / 2
 
 
 def _quotable(sentence: str) -> bool:
-    """A sentence worth quoting: a few words, not a heading fragment, not a wall of text."""
-    return len(words.content_stems(sentence)) >= 3 and len(sentence) <= MAX_QUOTE_CHARS
+    """A whole sentence worth quoting: a few words, ending like a sentence (no title or heading), not a wall."""
+    return (
+        len(words.content_stems(sentence)) >= 3
+        and len(sentence) <= MAX_QUOTE_CHARS
+        and words.strip_marks(sentence).rstrip("\"'\u201d\u2019)").endswith((".", "!", "?"))
+    )

@@ -46,15 +46,21 @@ def tokens(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """A crude English stem, enough to match 'ferries' with 'ferry' and 'cooled' with 'cool'."""
+    """A crude English stem: 'ferries' matches 'ferry', 'sailings' 'sailing', 'cancelled' 'cancels'."""
     w = word.lower().replace("\u2019", "'")
     if w in NUMBER_WORDS:
         return NUMBER_WORDS[w]
     if w.endswith("'s"):
         w = w[:-2]
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("s", ""), ("ly", "")):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
-            w = w[: -len(suffix)] + keep
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        w = w[:-1]
+    for suffix in ("ing", "ed", "ly"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            if suffix != "ly" and w[-1] == w[-2] and w[-1] not in "aeious":
+                w = w[:-1]  # stopped -> stop, cancelled -> cancel (but not: dressed)
             break
     return w[:-1] if w.endswith("e") and len(w) > 3 else w
 
