@@ -13,6 +13,7 @@ Paths (recorded in Answer.checks["verification"]):
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from rag_app.qa.verification import quotes, words
-from rag_app.qa.verification.passages import Embed, Given, Vectors, read
+from rag_app.qa.verification.passages import Embed, Given, Passage, Vectors
 from rag_app.qa.verification.verifier import Sentence, Thresholds, verify
 
 QUOTED_LABEL = "Your documents say:"
@@ -85,7 +86,7 @@ def _choose(
     refusal: str,
 ) -> Outcome:
     asked = words.facts(question)
-    relevant = [g for g, p in zip(given, read(given), strict=True) if all(p.has(_bare(f)) for f in asked)]
+    relevant = [g for g in given if all(_about(g).has(_bare(f)) for f in asked)]
     if not relevant:
         missing = ", ".join(f.shown for f in asked)
         return Outcome("refused", f"no passage mentions {missing}", refusal, model_text=text)
@@ -108,6 +109,16 @@ def _choose(
     sentences = [Sentence(q.text, [q.n], supported=True, score=q.score) for q in best]
     quoted = f"{QUOTED_LABEL} " + " ".join(f"\u201c{q.text}\u201d [{q.n}]" for q in best)
     return Outcome("quoted", why, quoted, sentences, list(dict.fromkeys(q.n for q in best)), text, record)
+
+
+def _about(given: Given) -> Passage:
+    """The passage with its document's title and heading, for what it is about.
+
+    A later passage of "hollow-mountain-tunnel.md" is about the Hollow Mountain tunnel though its text may
+    not say so.
+    """
+    title = re.sub(r"[-_.]+", " ", str(getattr(given, "title", "")))
+    return Passage(given.n, f"{title} {getattr(given, 'heading', '')} {given.text}")
 
 
 def _bare(fact: words.Fact) -> words.Fact:

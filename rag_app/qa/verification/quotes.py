@@ -11,7 +11,8 @@ from rag_app.qa.verification import words
 from rag_app.qa.verification.passages import Given, Vectors, read
 
 MAX_QUOTE_CHARS = 400
-_TYPE_WEIGHT = 0.15  # a sentence holding the kind of thing asked for (a number for "how many", a name for "who")
+_TYPE_WEIGHT = 0.25  # a sentence holding the kind of thing asked for (a number for "how many", a name for "who")
+_NAME_WEIGHT = 0.3  # the question's own names, which every passage given about them holds
 _ASKS_NUMBER = re.compile(
     r"^\s*(how (many|much|long|tall|high|deep|far|old|big|often)|when|what (year|time|date))\b|\bat what\b", re.I
 )
@@ -48,7 +49,9 @@ class _Asked:
         self.number = bool(_ASKS_NUMBER.search(question))
         self.name = bool(_ASKS_NAME.search(question))
         self.known = {f.value for f in words.facts(question)}
-        self.after_how = {words.stem(m) for m in re.findall(r"\bhow (\w+)", question.lower())} & self.wanted
+        # The question's names chose the passages (verify_answer); within them they say little about which
+        # sentence answers: "Who was the chief engineer of the Hollow Mountain tunnel?" asks about "engineer".
+        self.names = {f.value for f in words.facts(question) if f.kind == "name"} & self.wanted
 
     def held_by(self, sentence: str) -> float:
         """1 when the sentence holds the kind of answer asked for, 0 when it holds none.
@@ -88,8 +91,8 @@ def best(question: str, given: Sequence[Given], *, vectors: Vectors, limit: int 
     if not asked.wanted or not candidates:
         return []
     weight = {w: math.log(1 + len(candidates) / max(1, sum(w in c.own for c in candidates))) for w in asked.wanted}
-    for w in asked.after_how:
-        weight[w] /= 2  # "how long", "how old": the kind of answer more than its topic
+    for w in asked.names:
+        weight[w] *= _NAME_WEIGHT
     vectors.load([question] + [c.text for c in candidates])
     scored = sorted(
         (Quote(c.n, c.text, round(_score(asked, c, weight, vectors), 3)) for c in candidates),
