@@ -41,12 +41,13 @@ class Command(BaseCommand):
             if miss:
                 self.stdout.write(f"  false flag: {case.correct}")
         answers = _answers(cases)
-        timings = []
+        timings, cpu = [], []
         for _ in range(options["repeat"]):
             for text, passages in answers:
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 verify(text, passages, embed=embed, thresholds=limits)
                 timings.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
         p95 = statistics.quantiles(timings, n=20)[18]
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         self.stdout.write(
@@ -59,6 +60,11 @@ class Command(BaseCommand):
             f"verification per answer ({len(answers)} answers x {options['repeat']}, embedder "
             f"{'on' if embed else 'off'}): p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms "
             f"(target <= 30 ms); load average {load}"
+        )
+        # On a shared machine the wall clock includes waiting for a core; CPU time is the verifier's own.
+        self.stdout.write(
+            f"CPU time per answer: p50 {statistics.median(cpu):.1f} ms, "
+            f"p95 {statistics.quantiles(cpu, n=20)[18]:.1f} ms"
         )
 
 
