@@ -273,9 +273,12 @@ RETRIEVAL_KEEP_VECTOR = env_int("RETRIEVAL_KEEP_VECTOR", 2, minimum=0)  # top ve
 RETRIEVAL_MIN_DOCUMENTS = env_int("RETRIEVAL_MIN_DOCUMENTS", 3, minimum=1)  # distinct sources in k, if they pass
 # No sources at all unless the best vector hit reaches it or a passage holds every word of the question.
 RETRIEVAL_REFUSAL_FLOOR = env_float("RETRIEVAL_REFUSAL_FLOOR", 0.4, minimum=-1.0)
-ANSWER_REPETITION_PENALTY = env_float("ANSWER_REPETITION_PENALTY", 1.15)  # vLLM, local; Ollama repeat_penalty
+# repetition_penalty (vLLM, local; Ollama repeat_penalty) and no_repeat_ngram (local) also count the prompt's
+# tokens, so they push the model away from the very words of its sources: off by default (1.0, 0). The
+# frequency penalty counts only generated tokens; the loop guard stops what repeats anyway.
+ANSWER_REPETITION_PENALTY = env_float("ANSWER_REPETITION_PENALTY", 1.0)
 ANSWER_FREQUENCY_PENALTY = env_float("ANSWER_FREQUENCY_PENALTY", 0.3, minimum=-2.0)  # OpenAI-compatible servers
-ANSWER_NO_REPEAT_NGRAM = env_int("ANSWER_NO_REPEAT_NGRAM", 6, minimum=0)  # local model; 0 = off
+ANSWER_NO_REPEAT_NGRAM = env_int("ANSWER_NO_REPEAT_NGRAM", 0, minimum=0)  # local model; 0 = off
 ANSWER_LOOP_GUARD = env_bool("ANSWER_LOOP_GUARD", True)  # stop a stream that repeats a sentence
 VERIFY_ANSWERS = env_bool("VERIFY_ANSWERS", True)  # check sentences against the passages; off = as before
 VERIFY_EMBEDDINGS = env_bool("VERIFY_EMBEDDINGS", False)  # add the embedder's similarity (slower; see benchmarks)

@@ -18,7 +18,7 @@ def test_a_repeated_sentence_stops_the_stream_and_the_first_one_is_kept():
 
 
 def test_a_phrase_looping_without_full_stops_is_cut_after_its_first_time():
-    guard = feed("Works: dredging of the quay wall, dredging of the quay wall, dredging of the quay wall, dredging")
+    guard = feed("Works: dredging of the quay wall, " + "dredging of the quay wall, " * 4)
     assert guard.looped
     assert guard.result == "Works: dredging of the quay wall,"
 

@@ -22,7 +22,7 @@ def test_vllm_answers_are_verified_and_record_the_repetition_controls_it_was_sen
     answer = Answer.objects.get(pk=body["id"])
     assert body["status"] == "done", body["error"]  # vLLM took repetition_penalty and frequency_penalty
     assert answer.provider == "vllm"
-    assert answer.checks["generation"]["repetition"] == {"penalty": 1.2, "frequency_penalty": 0.4, "no_repeat_ngram": 6}
+    assert answer.checks["generation"]["repetition"] == {"penalty": 1.2, "frequency_penalty": 0.4, "no_repeat_ngram": 0}
     assert answer.checks["generation"]["finish_reason"] in ("stop", "length", "repeating")
     assert answer.truncated is (answer.checks["generation"]["finish_reason"] == "length")
     assert answer.checks["verification"]["path"] in ("generated", "quoted")

@@ -10,6 +10,7 @@ _WORD = re.compile(r"[^\W_]+")
 _MIN_WORDS = 3  # "Yes." twice is no loop
 _NGRAM = 6  # a run of this many words seen _NGRAM_TIMES times is a loop even without full stops
 _NGRAM_TIMES = 3
+_CHECK_EVERY = 40  # characters
 
 
 class LoopGuard:
@@ -19,12 +20,20 @@ class LoopGuard:
         self.text = ""
         self.looped = False
         self.kept = ""  # the text before the first repeat, once looped
+        self.checked = 0  # the text's length when last checked
+        self.pending = False  # the last piece may have ended a sentence
 
     def feed(self, piece: str) -> bool:
         """Add streamed text; True once the text repeats a sentence (or a run of words) and should stop."""
         if self.looped:
             return True
         self.text += piece
+        # Checking costs a split of the whole text: do it when a sentence may have ended (in this piece or
+        # the one before: a sentence counts once the next begins) or a few words came.
+        ends = any(c in piece for c in ".!?\n,;")
+        if not (ends or self.pending) and len(self.text) - self.checked < _CHECK_EVERY:
+            return False
+        self.checked, self.pending = len(self.text), ends
         cut = _repeat_at(self.text)
         if cut is not None:
             self.looped, self.kept = True, self.text[:cut].rstrip()
