@@ -95,17 +95,21 @@ def _choose(
     quote_score = best[0].score if best else 0.0
     coverage = _coverage(question, [s.text for s in checked if s.supported])
     best_coverage = _coverage(question, [best[0].text]) if best else 0.0
-    if share >= settings.VERIFY_FALLBACK_BELOW and coverage >= _RELEVANCE_RATIO * best_coverage:
+    supported = [s.text for s in checked if s.supported]
+    # "Who ...?" wants a name and "How many ...?" a number the question does not already hold.
+    answers_kind = any(quotes.Asked(question).held_by(s) > 0 for s in supported)
+    if share >= settings.VERIFY_FALLBACK_BELOW and coverage >= _RELEVANCE_RATIO * best_coverage and answers_kind:
         cited = list(dict.fromkeys(n for s in checked for n in s.citations))
         return Outcome("generated", f"{share:.0%} of the sentences are supported", _text(checked), checked, cited)
     if quote_score < settings.VERIFY_QUOTE_MIN_SCORE:
         reason = f"the best sentence of the sources scores {quote_score:.2f} < {settings.VERIFY_QUOTE_MIN_SCORE}"
         return Outcome("refused", reason, refusal, model_text=text, record=record)
-    why = (
-        f"only {share:.0%} of the sentences are supported"
-        if share < settings.VERIFY_FALLBACK_BELOW
-        else f"the supported sentences cover {coverage:.0%} of the question, a source sentence {best_coverage:.0%}"
-    )
+    if share < settings.VERIFY_FALLBACK_BELOW:
+        why = f"only {share:.0%} of the sentences are supported"
+    elif coverage < _RELEVANCE_RATIO * best_coverage:
+        why = f"the supported sentences cover {coverage:.0%} of the question, a source sentence {best_coverage:.0%}"
+    else:
+        why = "no supported sentence holds the kind of answer asked for (a number, a name)"
     sentences = [Sentence(q.text, [q.n], supported=True, score=q.score) for q in best]
     quoted = f"{QUOTED_LABEL} " + " ".join(f"\u201c{q.text}\u201d [{q.n}]" for q in best)
     return Outcome("quoted", why, quoted, sentences, list(dict.fromkeys(q.n for q in best)), text, record)

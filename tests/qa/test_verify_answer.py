@@ -70,6 +70,19 @@ def test_a_supported_answer_that_misses_the_question_gives_way_to_the_sources():
     assert "cover" in outcome.reason
 
 
+def test_a_supported_answer_without_the_asked_name_gives_way_to_the_sources():
+    outcome = decide(
+        "Who was the chief engineer of the Hollow Mountain tunnel?",
+        "The chief engineer insisted on drilling from both ends at once.",
+        GIVEN,
+        embed=None,
+        refusal=REFUSAL,
+    )
+    assert outcome.path == "quoted"
+    assert "Agnes Pell" in outcome.text
+    assert outcome.reason == "no supported sentence holds the kind of answer asked for (a number, a name)"
+
+
 def test_a_question_about_a_name_no_passage_mentions_is_refused():
     outcome = decide("How long is the Channel Tunnel?", "It is 50 kilometres long.", GIVEN, embed=None, refusal=REFUSAL)
     assert (outcome.path, outcome.text, outcome.cited) == ("refused", REFUSAL, [])

@@ -40,7 +40,7 @@ class _Candidate:
     before: frozenset[str]  # the stems of the sentence before it in its passage (what "It" refers to)
 
 
-class _Asked:
+class Asked:
     """What kind of answer a question wants, and what it already says (which is no answer)."""
 
     def __init__(self, question: str) -> None:
@@ -76,7 +76,7 @@ def best(question: str, given: Sequence[Given], *, vectors: Vectors, limit: int 
     words of the sentence before it counting half, plus a little when it holds what the question asks
     for; with an embedder, averaged with its meaning's closeness to the question.
     """
-    asked = _Asked(question)
+    asked = Asked(question)
     candidates = [
         _Candidate(
             p.n,
@@ -109,7 +109,7 @@ def best(question: str, given: Sequence[Given], *, vectors: Vectors, limit: int 
     return chosen
 
 
-def _score(asked: _Asked, candidate: _Candidate, weight: dict[str, float], vectors: Vectors) -> float:
+def _score(asked: Asked, candidate: _Candidate, weight: dict[str, float], vectors: Vectors) -> float:
     if not candidate.own & asked.wanted:
         return 0.0
     held = sum(w if s in candidate.own else w / 2 if s in candidate.before else 0.0 for s, w in weight.items())
