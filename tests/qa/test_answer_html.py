@@ -6,7 +6,7 @@ from rag_app.qa.models import Answer
 CITATION = {"n": 1, "document_id": 7, "chunk_id": "7:0", "text": "The crossing takes 35 minutes.", "cited": True}
 
 
-def answer(path: str, sentences: list[dict], **fields) -> Answer:
+def answer(path: str, sentences: list[dict[str, object]], **fields: str) -> Answer:
     return Answer(text="", sentences=sentences, citations=[CITATION], checks={"verification": {"path": path}}, **fields)
 
 
