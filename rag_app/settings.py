@@ -385,6 +385,31 @@ BATCH_CONCURRENCY = env_int("BATCH_CONCURRENCY", 8, minimum=1)
 # --- Process health (issue 16): /readyz wants, per queue, a worker heartbeat at most 3 intervals old.
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15, minimum=1)
 
+# --- Answer checks (issue 13): ranking, generation hygiene, sentence verification and its fallback.
+# Every value used is recorded with each answer (Answer.checks), so a figure can be traced to its knobs.
+RETRIEVAL_FUSION = env_str("RETRIEVAL_FUSION", "score")  # "score": cosine + weighted keyword coverage; "rrf"
+if RETRIEVAL_FUSION not in ("score", "rrf"):
+    raise ImproperlyConfigured('RETRIEVAL_FUSION must be "score" or "rrf".')
+RETRIEVAL_KEYWORD_WEIGHT = env_float("RETRIEVAL_KEYWORD_WEIGHT", 0.25)  # added per unit of keyword coverage
+RETRIEVAL_KEEP_VECTOR = env_int("RETRIEVAL_KEEP_VECTOR", 2, minimum=0)  # top vector hits always within k
+RETRIEVAL_MIN_DOCUMENTS = env_int("RETRIEVAL_MIN_DOCUMENTS", 3, minimum=1)  # distinct sources in k, if they pass
+# No sources at all unless the best vector hit reaches it or a passage holds every word of the question.
+RETRIEVAL_REFUSAL_FLOOR = env_float("RETRIEVAL_REFUSAL_FLOOR", 0.4, minimum=-1.0)
+# repetition_penalty (vLLM, local; Ollama repeat_penalty) and no_repeat_ngram (local) also count the prompt's
+# tokens, so they push the model away from the very words of its sources: off by default (1.0, 0). The
+# frequency penalty counts only generated tokens; the loop guard stops what repeats anyway.
+ANSWER_REPETITION_PENALTY = env_float("ANSWER_REPETITION_PENALTY", 1.0)
+ANSWER_FREQUENCY_PENALTY = env_float("ANSWER_FREQUENCY_PENALTY", 0.3, minimum=-2.0)  # OpenAI-compatible servers
+ANSWER_NO_REPEAT_NGRAM = env_int("ANSWER_NO_REPEAT_NGRAM", 0, minimum=0)  # local model; 0 = off
+ANSWER_LOOP_GUARD = env_bool("ANSWER_LOOP_GUARD", True)  # stop a stream that repeats a sentence
+VERIFY_ANSWERS = env_bool("VERIFY_ANSWERS", True)  # check sentences against the passages; off = as before
+VERIFY_EMBEDDINGS = env_bool("VERIFY_EMBEDDINGS", False)  # add the embedder's similarity (slower; see benchmarks)
+VERIFY_MIN_SCORE = env_float("VERIFY_MIN_SCORE", 0.55)  # a sentence's support score to count as supported
+VERIFY_MIN_OVERLAP = env_float("VERIFY_MIN_OVERLAP", 0.34)  # share of its words its passage must hold
+VERIFY_FALLBACK_BELOW = env_float("VERIFY_FALLBACK_BELOW", 0.5)  # supported share under which sources are quoted
+VERIFY_QUOTE_MIN_SCORE = env_float("VERIFY_QUOTE_MIN_SCORE", 0.45)  # best quote under it: refused instead
+VERIFY_QUOTES = env_int("VERIFY_QUOTES", 2, minimum=1)  # sentences quoted by the fallback at most
+
 # --- Notes.
 NOTE_MAX_CHARS = env_int("NOTE_MAX_CHARS", 100_000, minimum=1)
 

@@ -14,6 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from rag_app.qa.verification import sentences, words
+from rag_app.qa.verification.passages import Passage
+
 # The system's own refusal (prompts.NOT_FOUND) and the prompt's instruction to the model both use it.
 REFUSAL_PHRASE = "could not find"
 
@@ -25,6 +28,7 @@ class GoldenQuestion:
     question: str
     expected_source: str | None
     support: str | None
+    split: str = "tune"  # "held_out": kept out of tuning (rag_app/evals/golden/generate.py)
 
     @property
     def off_topic(self) -> bool:
@@ -49,7 +53,10 @@ def parse_golden(lines: Iterable[str]) -> list[GoldenQuestion]:
             raise ValueError(f'line {number}: "expected_source" must be a file name or null')
         if support is not None and not isinstance(support, str):
             raise ValueError(f'line {number}: "support" must be text or null')
-        questions.append(GoldenQuestion(row["question"].strip(), source, support or None))
+        split = row.get("split", "tune")
+        if split not in ("tune", "held_out"):
+            raise ValueError(f'line {number}: "split" must be "tune" or "held_out"')
+        questions.append(GoldenQuestion(row["question"].strip(), source, support or None, split))
     if not questions:
         raise ValueError("no questions")
     return questions
@@ -131,3 +138,22 @@ def sources_at_threshold(
         or (c.vector_score or 0.0) >= threshold
     ]
     return kept[:k]
+
+
+def repeats_a_sentence(text: str) -> bool:
+    """The text says the same sentence (of three words or more) twice."""
+    seen: set[str] = set()
+    for sentence in sentences.split(text):
+        key = " ".join(re.findall(r"[^\W_]+", sentence.lower()))
+        if len(key.split()) >= 3:
+            if key in seen:
+                return True
+            seen.add(key)
+    return False
+
+
+def numbers_unsupported(text: str, citations: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+    """(numbers the text states that no given passage has, numbers it states), units included."""
+    given = [Passage(int(c.get("n", 0)), str(c.get("text", ""))) for c in citations]
+    stated = [f for s in sentences.split(words.strip_marks(text)) for f in words.facts(s) if f.kind == "number"]
+    return sum(1 for f in stated if not any(p.has(f) for p in given)), len(stated)

@@ -108,12 +108,30 @@ class Usage:
 
 @dataclass(frozen=True)
 class ChatDelta:
-    """A piece of a streamed answer; the last one carries usage and who served it."""
+    """A piece of a streamed answer; the last one carries usage, who served it and why it stopped."""
 
     text: str = ""
     usage: Usage | None = None
     provider: str = ""
     model: str = ""
+    finish_reason: str = ""  # "stop", or "length" when max_tokens cut the answer ("" when not said)
+
+
+@dataclass(frozen=True)
+class Repetition:
+    """Repetition controls for one generation; each provider sends the ones its server understands."""
+
+    penalty: float = 1.0  # vLLM repetition_penalty, Ollama repeat_penalty, transformers repetition_penalty
+    frequency_penalty: float = 0.0  # OpenAI-compatible servers
+    no_repeat_ngram: int = 0  # the local model: never repeat a run of this many tokens (0: off)
+
+    def as_dict(self) -> dict[str, float | int]:
+        """The recorded form."""
+        return {
+            "penalty": self.penalty,
+            "frequency_penalty": self.frequency_penalty,
+            "no_repeat_ngram": self.no_repeat_ngram,
+        }
 
 
 @dataclass
@@ -143,14 +161,28 @@ class ChatModel(_Model, abc.ABC):
     """Generates text from chat messages."""
 
     @abc.abstractmethod
-    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
-        """Yield the answer as it is generated; the final delta carries usage."""
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        repetition: Repetition | None = None,
+    ) -> Iterator[ChatDelta]:
+        """Yield the answer as it is generated; the final delta carries usage and the finish reason."""
 
-    def complete(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> ChatResult:
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        repetition: Repetition | None = None,
+    ) -> ChatResult:
         """Generate the whole answer."""
         parts: list[str] = []
         result = ChatResult(text="", provider=self.kind, model=self.model)
-        for delta in self.stream(messages, max_tokens=max_tokens, temperature=temperature):
+        for delta in self.stream(messages, max_tokens=max_tokens, temperature=temperature, repetition=repetition):
             parts.append(delta.text)
             result.usage = delta.usage or result.usage
             result.provider = delta.provider or result.provider

@@ -22,6 +22,7 @@ from rag_app.providers.base import (
     Message,
     ProviderError,
     ProviderKind,
+    Repetition,
     Role,
     Usage,
 )
@@ -140,12 +141,31 @@ def _embed_runtime() -> Any:
         return _loaded["embed"]
 
 
+def _stop_when(event: threading.Event) -> Any:
+    """Transformers stopping criteria that end generation once the event is set (the reader went away)."""
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class StopWhen(StoppingCriteria):  # type: ignore[misc]
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return torch.full((input_ids.shape[0],), event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([StopWhen()])
+
+
 class LocalChatModel(ChatModel):
     """SmolLM2-135M-Instruct run by transformers in this process."""
 
     kind = "local"
 
-    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        repetition: Repetition | None = None,
+    ) -> Iterator[ChatDelta]:
         tokenizer, model, streamer_class = _chat_runtime()
         chat = [{"role": m.role, "content": m.content} for m in messages]
         inputs = tokenizer.apply_chat_template(chat, add_generation_prompt=True, return_tensors="pt", return_dict=True)
@@ -159,9 +179,15 @@ class LocalChatModel(ChatModel):
                 provider=self.kind,
             )
         streamer = streamer_class(tokenizer, skip_prompt=True, skip_special_tokens=True)
-        sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
+        sampling: dict[str, Any] = {"do_sample": temperature > 0}
+        if temperature > 0:
+            sampling["temperature"] = temperature
+        if repetition is not None:
+            sampling["repetition_penalty"] = repetition.penalty
+            if repetition.no_repeat_ngram:
+                sampling["no_repeat_ngram_size"] = repetition.no_repeat_ngram
         result: dict[str, Any] = {}
-        stop = threading.Event()  # set when the consumer closes the stream: generation ends at the next token
+        stopped = threading.Event()  # set when the consumer stops reading: generation ends at the next token
 
         def run() -> None:
             try:
@@ -170,7 +196,7 @@ class LocalChatModel(ChatModel):
                     max_new_tokens=max_tokens,
                     streamer=streamer,
                     pad_token_id=tokenizer.eos_token_id,
-                    stopping_criteria=[lambda *_args, **_kw: stop.is_set()],
+                    stopping_criteria=_stop_when(stopped),
                     **sampling,
                 )
             except Exception as exc:  # noqa: BLE001 - a thread's error is re-raised in the caller below
@@ -185,13 +211,13 @@ class LocalChatModel(ChatModel):
                     if text:
                         yield ChatDelta(text=text)
             finally:
-                stop.set()
+                stopped.set()
                 worker.join()
         if "error" in result:
             raise ProviderError(f"Local generation failed: {result['error']}", permanent=True, provider=self.kind)
         completion_tokens = int(result["output"].shape[1]) - prompt_tokens
         usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
-        yield ChatDelta(usage=usage)
+        yield ChatDelta(usage=usage, finish_reason="length" if completion_tokens >= max_tokens else "stop")
 
     def context_length(self) -> int:
         return int(_chat_runtime()[1].config.max_position_embeddings)

@@ -26,6 +26,7 @@ from rag_app.providers.base import (
     Message,
     ProviderError,
     ProviderKind,
+    Repetition,
     Role,
     Usage,
     VisionModel,
@@ -160,9 +161,14 @@ def _calling(endpoint: Endpoint, doing: str) -> Iterator[None]:
         raise provider_error(exc, endpoint, doing) from exc
 
 
-def _options(endpoint: Endpoint, *, max_tokens: int, temperature: float) -> dict[str, Any]:
+def _options(
+    endpoint: Endpoint, *, max_tokens: int, temperature: float, repetition: Repetition | None = None
+) -> dict[str, Any]:
     # num_ctx is always explicit: Ollama's small default context silently drops retrieved text.
-    return {"num_ctx": endpoint.num_ctx, "num_predict": max_tokens, "temperature": temperature}
+    options: dict[str, Any] = {"num_ctx": endpoint.num_ctx, "num_predict": max_tokens, "temperature": temperature}
+    if repetition is not None:
+        options["repeat_penalty"] = repetition.penalty
+    return options
 
 
 def _usage(response: ollama.ChatResponse) -> Usage:
@@ -172,7 +178,14 @@ def _usage(response: ollama.ChatResponse) -> Usage:
 class OllamaChatModel(ChatModel):
     """A chat model served by Ollama, streamed over /api/chat."""
 
-    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        repetition: Repetition | None = None,
+    ) -> Iterator[ChatDelta]:
         endpoint = self.endpoint
         final: ollama.ChatResponse | None = None
         with _calling(endpoint, "generating an answer"):
@@ -180,7 +193,7 @@ class OllamaChatModel(ChatModel):
                 model=self.model,
                 messages=[{"role": m.role, "content": m.content} for m in messages],
                 stream=True,
-                options=_options(endpoint, max_tokens=max_tokens, temperature=temperature),
+                options=_options(endpoint, max_tokens=max_tokens, temperature=temperature, repetition=repetition),
                 keep_alive=endpoint.keep_alive,
             )
             try:
@@ -202,7 +215,7 @@ class OllamaChatModel(ChatModel):
             )
         if final.done_reason == "length":
             log.info("Ollama %s stopped at max_tokens=%d", self.model, max_tokens)
-        yield ChatDelta(usage=_usage(final))
+        yield ChatDelta(usage=_usage(final), finish_reason=final.done_reason or "")
 
     def context_length(self) -> int:
         """The num_ctx we send with every request (Ollama's own default is far smaller)."""

@@ -25,6 +25,7 @@ from rag_app.providers.base import (
     Message,
     ProviderError,
     ProviderKind,
+    Repetition,
     Role,
     Usage,
     VisionModel,
@@ -109,10 +110,24 @@ def _messages(messages: Sequence[Message]) -> list[Any]:
     return [{"role": m.role, "content": m.content} for m in messages]
 
 
+def _repetition(repetition: Repetition | None) -> dict[str, Any]:
+    """frequency_penalty is OpenAI's own; repetition_penalty is vLLM's extra sampling parameter."""
+    if repetition is None:
+        return {}
+    return {"frequency_penalty": repetition.frequency_penalty, "extra_body": {"repetition_penalty": repetition.penalty}}
+
+
 class OpenAIChatModel(ChatModel):
     """Chat completions, streamed, from an OpenAI-compatible server."""
 
-    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        repetition: Repetition | None = None,
+    ) -> Iterator[ChatDelta]:
         try:
             response = client(self.endpoint).chat.completions.create(
                 model=self.model,
@@ -122,17 +137,20 @@ class OpenAIChatModel(ChatModel):
                 stream=True,
                 stream_options={"include_usage": True},
                 timeout=stream_timeout(self.endpoint),
+                **_repetition(repetition),
             )
-            usage = Usage()
+            usage, finish_reason = Usage(), ""
             with response:
                 for chunk in response:
                     if chunk.usage is not None:
                         usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    if chunk.choices and chunk.choices[0].finish_reason:
+                        finish_reason = chunk.choices[0].finish_reason
                     if chunk.choices and chunk.choices[0].delta.content:
                         yield ChatDelta(text=chunk.choices[0].delta.content)
         except openai.OpenAIError as exc:
             raise provider_error(exc, self.endpoint) from exc
-        yield ChatDelta(usage=usage)
+        yield ChatDelta(usage=usage, finish_reason=finish_reason)
 
     def context_length(self) -> int | None:
         """VLLM's max_model_len from /v1/models, asked once per process (not kept while unknown)."""

@@ -31,6 +31,7 @@ from rag_app.providers.base import (
     Endpoint,
     Message,
     ProviderError,
+    Repetition,
     Role,
     Usage,
     VisionModel,
@@ -176,13 +177,20 @@ class RoutedChatModel(ChatModel):
                     windows.append(DEFAULT_CONTEXT)
         return min(windows) if windows else DEFAULT_CONTEXT
 
-    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[ChatDelta]:
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        repetition: Repetition | None = None,
+    ) -> Iterator[ChatDelta]:
         def start(endpoint: Endpoint) -> tuple[Endpoint, float, contextlib.ExitStack, ChatDelta, Iterator[ChatDelta]]:
             stack = contextlib.ExitStack()
             stack.enter_context(_in_flight(endpoint))
             started = time.monotonic()
             model: ChatModel = build("chat", endpoint)
-            deltas = model.stream(messages, max_tokens=max_tokens, temperature=temperature)
+            deltas = model.stream(messages, max_tokens=max_tokens, temperature=temperature, repetition=repetition)
             stack.callback(getattr(deltas, "close", lambda: None))  # closing this stream closes the server's
             try:
                 first = next(deltas)  # failures before the first token may still move to the fallback

@@ -39,6 +39,14 @@ class Answer(Leased):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     error = models.TextField(blank=True)
     text = models.TextField(blank=True)
+    model_text = models.TextField(
+        blank=True, help_text="The model's own text when the answer shows the sources' sentences instead."
+    )
+    truncated = models.BooleanField(default=False, help_text="The model stopped at ANSWER_MAX_TOKENS.")
+    sentences = models.JSONField(default=list, help_text="Each sentence with its citations, supported or not.")
+    checks = models.JSONField(
+        default=dict, help_text="Ranking, generation and verification settings used, and the path taken and why."
+    )
     citations = models.JSONField(default=list)
     retrieval = models.JSONField(default=list, help_text="Every candidate passage with its ranks and scores.")
     prompt_name = models.CharField(max_length=64, blank=True)

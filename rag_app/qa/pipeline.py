@@ -1,4 +1,4 @@
-"""Answer one question: condense, retrieve, fit the context, stream, check citations, keep the record.
+"""Answer one question: condense, retrieve, fit the context, stream, verify, keep the record.
 
 It runs in a Celery worker; its events reach the asker as they happen (rag_app/qa/stream.py).
 """
@@ -17,13 +17,14 @@ from django.utils import timezone
 
 from rag_app import db, leases
 from rag_app.errors import ApplicationError, ServiceError
-from rag_app.markdown import render_markdown
+from rag_app.index import service as index
 from rag_app.metrics import ANSWERS
 from rag_app.providers import base, registry
-from rag_app.providers.base import Prompt
-from rag_app.qa import budget, citations, ending, failures, prompts, stream
+from rag_app.providers.base import Prompt, Repetition
+from rag_app.qa import answer_html, budget, citations, ending, failures, prompts, stream, verify_answer
 from rag_app.qa.models import Answer, BatchQuestion
 from rag_app.qa.retrieval import Retrieval, Scope, Source, retrieve
+from rag_app.qa.verification.loop_guard import LoopGuard
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,17 @@ def answer_generate(*, answer_id: int) -> Answer:
         answer.save()
     # the final event only once the row says so: a waiting client reads the row when it hears it
     if answer.status == Answer.Status.DONE:
-        publisher.send("done", {"answer_id": answer.pk, "status": answer.status, "duration_ms": answer.duration_ms})
+        publisher.send(
+            "done",
+            {
+                "answer_id": answer.pk,
+                "status": answer.status,
+                "duration_ms": answer.duration_ms,
+                "truncated": answer.truncated,
+                "completion_tokens": answer.completion_tokens,
+                "path": (answer.checks.get("verification") or {}).get("path", ""),
+            },
+        )
     else:
         publisher.send("error", failures.error_event(answer, error_code))
     return answer
@@ -179,44 +190,106 @@ def _generate(answer: Answer, publisher: stream.Publisher, watch: _Watch) -> Non
         sources = _fit(answer, retrieval, prompt)
     finally:
         answer.retrieval = [c.as_dict() for c in retrieval.candidates]  # kept even when nothing fits
+    answer.checks = {"retrieval": retrieval.knobs.as_dict()}
     tokens = _Tokens(publisher)
     if not sources:
         tokens.add(prompts.NOT_FOUND)
+        text = tokens.text
     else:
-        chat = registry.chat_model()
-        messages = prompts.answer_messages(answer.standalone_question, sources, prompt)
-        db.release_connection()  # generation takes seconds: do not hold a connection per answer meanwhile
-        watch.check()
-        generation_started = time.monotonic()
-        deltas = chat.stream(messages, max_tokens=settings.ANSWER_MAX_TOKENS, temperature=settings.ANSWER_TEMPERATURE)
-        try:
-            for delta in deltas:
-                watch.check()
-                if delta.text:
-                    if answer.first_token_ms is None:
-                        answer.first_token_ms = _ms_since(answer)
-                    tokens.add(delta.text)
-                if delta.usage:
-                    answer.prompt_tokens, answer.completion_tokens = (
-                        delta.usage.prompt_tokens,
-                        delta.usage.completion_tokens,
-                    )
-                    answer.provider, answer.model = delta.provider, delta.model
-        finally:
-            close = getattr(deltas, "close", None)  # a stop between chunks closes the provider's stream,
-            if close is not None:  # freeing its server and its in-flight place
-                close()
-        answer.generation_ms = int((time.monotonic() - generation_started) * 1000)
+        text = _stream(answer, sources, prompt, tokens, watch)
     tokens.flush()
     if answer.first_token_ms is None:
         answer.first_token_ms = _ms_since(answer)
-    valid = {s.n for s in sources}
-    cited = set(citations.cited(tokens.text, valid))
-    answer.text = citations.strip_unknown(tokens.text, valid)
-    answer.citations = [dict(s.as_dict(), cited=s.n in cited) for s in sources]
+    _finalise(answer, text, sources)
     answer.status = Answer.Status.DONE
-    html = str(render_markdown(answer.text))
-    publisher.send("citations", {"citations": answer.citations, "text": answer.text, "html": html})
+    publisher.send(
+        "citations",
+        {
+            "citations": answer.citations,
+            "text": answer.text,
+            "html": str(answer_html.render(answer)),
+            "sentences": answer.sentences,
+            "truncated": answer.truncated,
+        },
+    )
+
+
+def repetition() -> Repetition:
+    """The repetition controls in force (ANSWER_REPETITION_PENALTY, ..._FREQUENCY_PENALTY, ..._NO_REPEAT_NGRAM)."""
+    return Repetition(
+        penalty=settings.ANSWER_REPETITION_PENALTY,
+        frequency_penalty=settings.ANSWER_FREQUENCY_PENALTY,
+        no_repeat_ngram=settings.ANSWER_NO_REPEAT_NGRAM,
+    )
+
+
+def _stream(answer: Answer, sources: list[Source], prompt: Prompt, tokens: _Tokens, watch: _Watch) -> str:
+    """Generate the answer, sending tokens as they come; stop early when it starts repeating itself."""
+    chat = registry.chat_model()
+    messages = prompts.answer_messages(answer.standalone_question, sources, prompt)
+    controls = repetition()
+    guard = LoopGuard() if settings.ANSWER_LOOP_GUARD else None
+    finish_reason = ""
+    db.release_connection()  # generation takes seconds: do not hold a connection per answer meanwhile
+    watch.check()
+    generation_started = time.monotonic()
+    deltas = chat.stream(
+        messages, max_tokens=settings.ANSWER_MAX_TOKENS, temperature=settings.ANSWER_TEMPERATURE, repetition=controls
+    )
+    try:
+        for delta in deltas:
+            watch.check()
+            if delta.text:
+                if answer.first_token_ms is None:
+                    answer.first_token_ms = _ms_since(answer)
+                tokens.add(delta.text)
+                if guard is not None and guard.feed(delta.text):
+                    break
+            if delta.usage:
+                answer.prompt_tokens, answer.completion_tokens = (
+                    delta.usage.prompt_tokens,
+                    delta.usage.completion_tokens,
+                )
+                answer.provider, answer.model = delta.provider, delta.model
+            finish_reason = delta.finish_reason or finish_reason
+    finally:
+        close = getattr(deltas, "close", None)  # closing stops the model generating (the loop guard breaks out)
+        if close is not None:
+            close()
+    answer.generation_ms = int((time.monotonic() - generation_started) * 1000)
+    looped = guard is not None and guard.looped
+    if looped and not answer.provider:  # stopped before the final delta: who was asked
+        answer.provider, answer.model = chat.endpoint.kind, chat.endpoint.model
+    answer.truncated = finish_reason == "length" and not looped
+    answer.checks["generation"] = {
+        "repetition": controls.as_dict(),
+        "max_tokens": settings.ANSWER_MAX_TOKENS,
+        "temperature": settings.ANSWER_TEMPERATURE,
+        "finish_reason": "repeating" if looped else finish_reason,
+        "loop_guard": {"enabled": guard is not None, "stopped": looped},
+    }
+    return guard.result.strip() if guard is not None and looped else tokens.text
+
+
+def _finalise(answer: Answer, text: str, sources: list[Source]) -> None:
+    """The text to show, its sentences and which citations it uses: verified, or as the model wrote it."""
+    valid = {s.n for s in sources}
+    if not sources or not settings.VERIFY_ANSWERS:
+        cited = set(citations.cited(text, valid))
+        answer.text = citations.strip_unknown(text, valid)
+        answer.citations = [dict(s.as_dict(), cited=s.n in cited) for s in sources]
+        path = "unverified" if sources else "no sources"
+        answer.checks["verification"] = {"enabled": settings.VERIFY_ANSWERS, "path": path}
+        return
+    embed = index.embedder(answer.owner_id).embed if settings.VERIFY_EMBEDDINGS else None
+    checked_text = citations.strip_unknown(text, valid)
+    outcome = verify_answer.decide(
+        answer.standalone_question, checked_text, sources, embed=embed, refusal=prompts.NOT_FOUND
+    )
+    answer.text, answer.model_text = outcome.text, outcome.model_text
+    answer.sentences = [s.as_dict() for s in outcome.sentences]
+    answer.citations = [dict(s.as_dict(), cited=s.n in outcome.cited) for s in sources]
+    answer.checks["verification"] = outcome.record
 
 
 def _fit(answer: Answer, retrieval: Retrieval, prompt: Prompt) -> list[Source]:

@@ -1,7 +1,7 @@
 """Find the passages of a user's own material that best match a question.
 
-Vector and keyword search are fused by reciprocal rank, always scoped to the owner, and every
-passage is checked against the database before it can reach a prompt.
+Vector and keyword search are fused by score (rag_app/qa/fusion.py), always scoped to the owner, and
+every passage is checked against the database before it can reach a prompt.
 """
 
 from __future__ import annotations
@@ -17,10 +17,19 @@ from documents import selectors
 from notes import selectors as note_selectors
 from notes.models import Note
 from rag_app.index import service as index
-from rag_app.qa import keyword
+from rag_app.qa import fusion, keyword
 from rag_app.qa.keyword import Key
 
-RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al.); ranks matter, raw scores do not
+
+def fusion_knobs() -> fusion.Knobs:
+    """The ranking settings in force (RETRIEVAL_*)."""
+    return fusion.Knobs(
+        method=settings.RETRIEVAL_FUSION,
+        keyword_weight=settings.RETRIEVAL_KEYWORD_WEIGHT,
+        keep_vector=settings.RETRIEVAL_KEEP_VECTOR,
+        min_documents=settings.RETRIEVAL_MIN_DOCUMENTS,
+        refusal_floor=settings.RETRIEVAL_REFUSAL_FLOOR,
+    )
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,8 @@ class Candidate:
     fused_score: float = 0.0
     chunk_id: str = ""
     title: str = ""  # every candidate's, not only the sources': provenance names the ones left out too
-    status: str = "candidate"  # candidate, given (to the model), not found (in the database), below threshold
+    # candidate, given (to the model), not found (in the database), below threshold, below refusal floor
+    status: str = "candidate"
 
     def as_dict(self) -> dict[str, object]:
         """The stored form."""
@@ -96,6 +106,7 @@ class Retrieval:
     candidates: list[Candidate] = field(default_factory=list)
     embedding_provider: str = ""
     embedding_model: str = ""
+    knobs: fusion.Knobs = field(default_factory=fusion.Knobs)
 
 
 def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> Retrieval:
@@ -121,17 +132,25 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
         candidate = candidates.setdefault(kw.key, Candidate(kw.key))
         candidate.keyword_rank, candidate.keyword_score = rank, round(kw.score, 4)
         candidate.keyword_coverage = round(kw.coverage, 2)
+    knobs = fusion_knobs()
+    fusion.score(list(candidates.values()), knobs)
+    answerable = fusion.answerable(list(candidates.values()), knobs)
     for c in candidates.values():
-        c.fused_score = round(sum(1 / (RRF_K + r) for r in (c.vector_rank, c.keyword_rank) if r), 6)
         keywords_agree = (c.keyword_coverage or 0) >= settings.KEYWORD_MIN_COVERAGE
-        if not keywords_agree and (c.vector_score or 0) < settings.RETRIEVAL_MIN_SCORE:
+        if not answerable:
+            c.status = "below refusal floor"
+        elif not keywords_agree and (c.vector_score or 0) < settings.RETRIEVAL_MIN_SCORE:
             c.status = "below threshold"
-    ranked = sorted(candidates.values(), key=lambda c: -c.fused_score)
+    passing = fusion.arrange([c for c in candidates.values() if c.status == "candidate"], k, knobs)
+    rest = sorted((c for c in candidates.values() if c.status != "candidate"), key=lambda c: -c.fused_score)
     result = Retrieval(
-        candidates=ranked, embedding_provider=embedder.endpoint.kind, embedding_model=embedder.endpoint.model
+        candidates=passing + rest,
+        embedding_provider=embedder.endpoint.kind,
+        embedding_model=embedder.endpoint.model,
+        knobs=knobs,
     )
-    result.sources = _verified_sources(owner, [c for c in ranked if c.status == "candidate"], k)
-    _name(owner, [c for c in ranked if not c.title])
+    result.sources = _verified_sources(owner, passing, k)
+    _name(owner, [c for c in result.candidates if not c.title])
     return result
 
 

@@ -42,13 +42,14 @@ def events(answer: Answer, *, after: str = "0", user: Reader = None) -> Generato
     someone reconnects within a grace period). A finished answer whose events are gone (kept an hour)
     ends at once with its final events, made from the row.
     """
-    yield format_event("meta", {"answer_id": answer.pk, "conversation_id": answer.conversation_id})
-    if answer.status in _ENDED and not stream.read(answer.pk, after, timeout=0):
-        yield from _from_row(answer, user)
-        return
     final = False
     try:
         stream.joined(answer.pk)
+        yield format_event("meta", {"answer_id": answer.pk, "conversation_id": answer.conversation_id})
+        if answer.status in _ENDED and not stream.read(answer.pk, after, timeout=0):
+            final = True
+            yield from _from_row(answer, user)
+            return
         db.release_connection()  # relaying needs no database while Redis carries the events
         deadline = time.monotonic() + _wait_seconds(answer)
         while not final:

@@ -280,7 +280,9 @@ def test_first_answer_names_the_conversation_and_its_provenance_names_every_cand
     expect(page).to_have_title(question)
     assert page.evaluate("window.__same_page") is True
 
-    # Provenance names each candidate by its title, the ones left out too.
+    # Provenance names each candidate by its title, the ones left out too. The pointer leaves the Ask
+    # button first: a chip may now lie under it (a quoted answer is taller) and its preview would cover the toggle.
+    page.mouse.move(0, 0)
     page.locator("#provenance-toggle").click()
     table = turn.locator(".provenance table")
     expect(table.locator('tr[data-status="given"]').first).to_contain_text("heron.txt")

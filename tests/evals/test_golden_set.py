@@ -25,7 +25,8 @@ def test_each_support_phrase_is_in_its_document_and_in_no_other():
     on_topic = [r for r in rows if r["expected_source"]]
     off_topic = [r for r in rows if not r["expected_source"]]
     assert 6 <= len(corpus) <= 10
-    assert 20 <= len(rows) <= 30
+    assert 50 <= len(rows) <= 60
+    assert {r["split"] for r in rows} == {"tune", "held_out"}
     assert len(off_topic) >= 5
     assert all(r["support"] is None for r in off_topic)
     for row in on_topic:

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pytest
 
-from rag_app.providers.base import ChatDelta, Endpoint, Message, ProviderError, Usage
+from rag_app.providers.base import ChatDelta, Endpoint, Message, ProviderError, Repetition, Usage
 from rag_app.providers.ollama import (
     OllamaChatModel,
     OllamaEmbedder,
@@ -70,7 +70,9 @@ def test_stream_yields_pieces_then_usage_from_the_final_counts(ollama_double):
     )
     # The double counts a token per word of the prompt and a token per streamed piece.
     prompt_words = sum(len(m.content.split()) for m in QUESTION)
-    assert deltas[-1] == ChatDelta(usage=Usage(prompt_tokens=prompt_words, completion_tokens=len(texts)))
+    assert deltas[-1] == ChatDelta(
+        usage=Usage(prompt_tokens=prompt_words, completion_tokens=len(texts)), finish_reason="stop"
+    )
 
 
 def test_chat_sends_num_ctx_num_predict_temperature_and_keep_alive(ollama_double):
@@ -94,6 +96,16 @@ def test_max_tokens_caps_the_answer(ollama_double):
     assert [d.text for d in deltas[:-1]] == ["According", " to", " the"]
     assert deltas[-1].usage is not None
     assert deltas[-1].usage.completion_tokens == 3
+    assert deltas[-1].finish_reason == "length"  # the answer is marked truncated from this
+
+
+def test_chat_sends_the_repeat_penalty(ollama_double):
+    model = OllamaChatModel(endpoint(ollama_double, CHAT, num_ctx=2048))
+
+    list(model.stream(QUESTION, max_tokens=5, temperature=0.0, repetition=Repetition(penalty=1.3)))
+
+    [sent] = ollama_double.requests_to("/api/chat")
+    assert sent.body["options"] == {"num_ctx": 2048, "num_predict": 5, "temperature": 0.0, "repeat_penalty": 1.3}
 
 
 def test_complete_joins_the_stream_and_names_provider_and_model(ollama_double):

@@ -59,8 +59,18 @@ def test_events_arrive_in_order_tokens_then_citations_then_done(alice, settings)
     assert kinds[-2:] == ["citations", "done"]
     streamed = "".join(e.data["text"] for e in events if e.kind == "token").strip()
     answer.refresh_from_db()
-    assert streamed == answer.text or answer.text in streamed  # unknown [n] marks may have been removed
+    path = answer.checks["verification"]["path"]
+    # The tokens are the model's; the final text is its checked sentences, or the sources' own when it
+    # was mostly unsupported (the model's text kept aside), or the refusal.
+    if path == "generated":
+        assert [s["text"] for s in answer.sentences if s["text"][:20] not in streamed] == []
+    else:
+        assert path in ("quoted", "refused")
+        assert answer.model_text
+        assert answer.model_text in streamed
     assert events[-2].data["citations"] == answer.citations
+    assert events[-2].data["sentences"] == answer.sentences
+    assert (events[-1].data["path"], events[-1].data["truncated"]) == (path, answer.truncated)
     assert "<script" not in events[-2].data["html"]
 
 

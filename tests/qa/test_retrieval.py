@@ -28,7 +28,9 @@ def test_both_searches_are_fused_and_recorded(alice):
     top = result.candidates[0]
     assert top.vector_rank == 1
     assert top.keyword_rank == 1
-    assert top.fused_score == pytest.approx(2 / 61, abs=1e-6)
+    # Score fusion: the cosine plus RETRIEVAL_KEYWORD_WEIGHT per unit of the question's words held.
+    assert top.fused_score == pytest.approx(top.vector_score + 0.25 * top.keyword_coverage, abs=1e-4)
+    assert result.knobs.method == "score"
     assert top.status == "given"
     assert result.sources[0].chunk_id == top.chunk_id
     assert (result.embedding_provider, result.embedding_model) == ("local", "all-MiniLM-L6-v2")
@@ -38,7 +40,7 @@ def test_an_off_topic_question_gets_no_sources(alice):
     ready_document(alice, "tower.txt", "The Eiffel Tower is 330 metres tall and stands in Paris.")
     result = retrieve(owner=alice, question="How do I bake sourdough bread?", k=4)
     assert result.sources == []
-    assert {c.status for c in result.candidates} == {"below threshold"}
+    assert {c.status for c in result.candidates} == {"below refusal floor"}
     assert {c.title for c in result.candidates} == {"tower.txt"}  # provenance names what was left out
 
 
@@ -46,7 +48,7 @@ def test_candidates_left_out_are_named_by_their_note_title(alice):
     note = note_services.note_create(owner=alice, title="Sourdough", body="Feed the starter twice a day.")
     note_index(note_id=note.pk)
     result = retrieve(owner=alice, question="How tall is the Eiffel Tower?", k=4)
-    assert [(c.status, c.title) for c in result.candidates] == [("below threshold", "Note: Sourdough")]
+    assert [(c.status, c.title) for c in result.candidates] == [("below refusal floor", "Note: Sourdough")]
 
 
 def test_another_users_passages_are_never_retrieved(alice, bob):

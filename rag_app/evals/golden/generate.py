@@ -327,6 +327,46 @@ OFF_TOPIC = (
     "How do I change a flat tyre on a car?",
 )
 
+# Issue 13: questions whose answer is a number, a date, an amount or a name (file, support), and
+# near-miss off-topic questions that share a word with the corpus but have no answer in it. The
+# "held_out" ones were written with the others but never looked at while tuning the verifier's knobs.
+FACT_QUESTIONS = (
+    ("When was the Gull's Promise built?", "brackwater-ferry.txt", "1974", "tune"),
+    ("How much does a single adult fare on the Brackwater ferry cost?", "brackwater-ferry.txt", "4 crowns", "tune"),
+    ("In what year was the Lumen Orchard Cooperative founded?", "lumen-orchard.md", "1987", "tune"),
+    ("How many consonants does Quillfeather have?", "quillfeather-language.md", "9 consonants", "tune"),
+    ("Who built the Saltglass kiln?", "saltglass-kiln.txt", "Rufus Anand", "tune"),
+    ("How long are the crew rotations on Kestrel Station?", "kestrel-station.md", "160 days", "tune"),
+    ("When did the Hollow Mountain tunnel open?", "hollow-mountain-tunnel.md", "1931", "tune"),
+    ("How many eggs does a female copper moss beetle lay?", "copper-moss-beetle.txt", "30 eggs", "tune"),
+    ("When does the first sailing leave Brackwater?", "brackwater-ferry.txt", "06:40", "held_out"),
+    ("How much is the yearly levy for a Lumen Orchard member farm?", "lumen-orchard.md", "120 crowns", "held_out"),
+    ("In which year was Quillfeather created?", "quillfeather-language.md", "1962", "held_out"),
+    ("How much does a full firing of the Saltglass kiln cost?", "saltglass-kiln.txt", "30 crowns", "held_out"),
+    ("How long can the Juniper module on Kestrel Station hold air?", "kestrel-station.md", "72 hours", "held_out"),
+    ("How much do students pay for Tindall Chess Club membership?", "tindall-chess-club.txt", "10 crowns", "held_out"),
+    (
+        "How deep is the deepest ventilation shaft of the Hollow Mountain tunnel?",
+        "hollow-mountain-tunnel.md",
+        "380 metres",
+        "held_out",
+    ),
+    ("How long is a copper moss beetle?", "copper-moss-beetle.txt", "6 millimetres", "held_out"),
+)
+NEAR_MISS = (
+    ("How many strings does a cello have?", "tune"),
+    ("How long does the ferry from Dover to Calais take?", "tune"),
+    ("Who founded the Apple computer company?", "tune"),
+    ("How long is the Channel Tunnel?", "tune"),
+    ("Who is the commander of the International Space Station?", "tune"),
+    ("When does the Brackwater public library open?", "held_out"),
+    ("How many vowels does the Finnish language have?", "held_out"),
+    ("What temperature should a pizza oven reach?", "held_out"),
+    ("Who won the 2023 world chess championship?", "held_out"),
+    ("How long do apple trees live?", "held_out"),
+    ("How tall is Mount Everest?", "held_out"),
+)
+
 
 def render(topic: Topic) -> str:
     """The document's text: Markdown with headings for .md files, plain paragraphs otherwise."""
@@ -347,11 +387,13 @@ def corpus() -> dict[str, str]:
 def golden() -> list[dict[str, str | None]]:
     """The questions: on-topic ones with their document and support, then the off-topic ones."""
     rows: list[dict[str, str | None]] = [
-        {"question": q, "expected_source": topic.file, "support": support}
+        {"question": q, "expected_source": topic.file, "support": support, "split": "tune"}
         for topic in TOPICS
         for q, support in topic.questions
     ]
-    rows += [{"question": q, "expected_source": None, "support": None} for q in OFF_TOPIC]
+    rows += [{"question": q, "expected_source": None, "support": None, "split": "tune"} for q in OFF_TOPIC]
+    rows += [{"question": q, "expected_source": f, "support": s, "split": split} for q, f, s, split in FACT_QUESTIONS]
+    rows += [{"question": q, "expected_source": None, "support": None, "split": split} for q, split in NEAR_MISS]
     return rows
 
 

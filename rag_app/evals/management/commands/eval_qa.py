@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +72,7 @@ class Command(BaseCommand):
             settings.RETRIEVAL_TOP_K = saved
         report = {
             "command": {"file": options["file"], "k": k, "retrieval_min_score": settings.RETRIEVAL_MIN_SCORE},
+            "knobs": _knobs(),
             "summary": _summary(rows, k, answered=not options["retrieval_only"]),
             "sweep": _sweep(rows, k, thresholds),
             "seconds": round(time.monotonic() - started, 1),
@@ -110,6 +112,7 @@ class Command(BaseCommand):
         ]
         row: dict[str, Any] = {
             "question": q.question,
+            "split": q.split,
             "expected_source": q.expected_source,
             "support": q.support,
             "retrieved": retrieved,
@@ -140,7 +143,17 @@ class Command(BaseCommand):
             "provider": f"{done.provider}:{done.model}" if done.provider else "",
             "first_token_ms": done.first_token_ms,
             "total_ms": done.duration_ms,
+            "path": (done.checks.get("verification") or {}).get("path", ""),
+            "reason": (done.checks.get("verification") or {}).get("reason", ""),
+            "model_supported_share": (done.checks.get("verification") or {}).get("supported_share"),
+            "sentences": len([s for s in done.sentences if s.get("claim", True)]),
+            "supported_sentences": len([s for s in done.sentences if s.get("claim", True) and s.get("supported")]),
+            "repeats": evaluation.repeats_a_sentence(done.text),
+            "truncated": done.truncated,
+            "cut_unmarked": done.completion_tokens >= settings.ANSWER_MAX_TOKENS and not done.truncated,
+            "model_text": done.model_text,
         }
+        result["numbers_unsupported"], result["numbers"] = evaluation.numbers_unsupported(done.text, done.citations)
         if q.support:
             result["citation_correct"] = evaluation.citation_correct(done.citations, q.support)
             result["support_given"] = evaluation.support_given(done.citations, q.support)
@@ -150,7 +163,8 @@ class Command(BaseCommand):
     def _print(self, report: dict[str, Any]) -> None:
         out = self.stdout.write
         out(
-            f"{'#':>3}  {'rank':>4}  {'vec':>5}  {'kw':>3}  {'refused':>7}  {'cited ok':>8}  {'in answer':>9}  question"
+            f"{'#':>3}  {'rank':>4}  {'vec':>5}  {'kw':>3}  {'refused':>7}  {'cited ok':>8}  {'in answer':>9}  "
+            f"{'path':>10}  question"
         )
         for n, r in enumerate(report["questions"], start=1):
             vec = f"{r['top_vector_score']:.2f}" if r["top_vector_score"] is not None else "-"
@@ -160,14 +174,17 @@ class Command(BaseCommand):
             )
             out(
                 f"{n:>3}  {r['rank'] or '-':>4}  {vec:>5}  {r['keyword_hits']:>3}  {refused:>7}  {cited:>8}  "
-                f"{in_answer:>9}  {r['question'][:60]} -> {r['expected_source'] or '(off-topic)'}"
+                f"{in_answer:>9}  {r.get('path', ''):>10}  {r['question'][:60]} -> "
+                f"{r['expected_source'] or '(off-topic)'}"
             )
         s = report["summary"]
         out("")
         out(
             f"questions {s['questions']} ({s['on_topic']} on-topic, {s['off_topic']} off-topic), k={s['k']}, "
-            f"RETRIEVAL_MIN_SCORE={report['command']['retrieval_min_score']}, {report['seconds']} s"
+            f"RETRIEVAL_MIN_SCORE={report['command']['retrieval_min_score']}, {report['seconds']} s, "
+            f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
         )
+        out("knobs: " + ", ".join(f"{k}={v}" for k, v in report["knobs"].items()))
         out(f"recall@{s['k']:<13} {s['recall_at_k']:.3f}")
         out(f"{'MRR':<20} {s['mrr']:.3f}")
         if "citation_correctness" in s:
@@ -177,6 +194,16 @@ class Command(BaseCommand):
             out(f"{'refusal accuracy':<20} {s['refusal_accuracy']:.3f}  (off-topic questions declined)")
             out(f"{'false refusals':<20} {s['false_refusals']:.3f}  (on-topic questions declined)")
             out(f"{'failed answers':<20} {s['failed']}")
+            out("")
+            out("Answer checks (issue 13), on-topic answers unless said:")
+            for key, label in _CHECKS:
+                out(f"  {label:<44} {s[key]}")
+            for split, figures in s["splits"].items():
+                out(
+                    f"  {split:<9} states the fact {figures['states_fact']:.3f}, cited answers {figures['cited']:.3f}, "
+                    f"off-topic refused {figures['refused']:.3f}, false refusals {figures['false_refusals']:.3f} "
+                    f"({figures['on_topic']} on, {figures['off_topic']} off)"
+                )
         out(f"{'no-source refusals':<20} {s['off_topic_without_sources']:.3f}  (off-topic questions given no passage)")
         for keyword_bypass, title in (
             (True, f"as retrieve() works: hits holding >= {settings.KEYWORD_MIN_COVERAGE:g} of the words pass"),
@@ -229,7 +256,71 @@ def _summary(rows: list[dict[str, Any]], k: int, *, answered: bool) -> dict[str,
             failed=sum(1 for r in rows if r["status"] == Answer.Status.FAILED),
             providers=sorted({r["provider"] for r in rows if r["provider"]}),
         )
+        summary.update(_checks(on, rows))
+        summary["splits"] = {
+            split: _split(
+                [r for r in on if r.get("split") == split and "citation_correct" in r],
+                [r for r in off if r.get("split") == split],
+            )
+            for split in ("tune", "held_out")
+        }
     return summary
+
+
+_CHECKS = (
+    ("states_fact", "answer states the fact (support in final text)"),
+    ("cited_answers", "cited answers (cited passage holds the support)"),
+    ("supported_sentences", "supported sentences (final text)"),
+    ("model_supported", "supported sentences (the model's own text)"),
+    ("unsupported_numbers", "unsupported numbers (of numbers stated)"),
+    ("fallback_rate", "fallback rate (sources quoted)"),
+    ("refused_after_sources", "refused after verification (all questions)"),
+    ("repeating", "answers repeating a sentence (all)"),
+    ("truncated", "answers marked truncated (all)"),
+    ("cut_unmarked", "answers cut at max tokens, not marked (all)"),
+)
+
+
+def _checks(on: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The issue-13 figures: what the final answer says and how it was checked."""
+    answered = [r for r in on if "citation_correct" in r]
+    claims = sum(r["sentences"] for r in answered)
+    shares = [r["model_supported_share"] for r in answered if r.get("model_supported_share") is not None]
+    numbers = sum(r["numbers"] for r in answered)
+    return {
+        "states_fact": round(evaluation.ratio([r["support_in_answer"] for r in answered]), 3),
+        "cited_answers": round(evaluation.ratio([r["citation_correct"] for r in answered]), 3),
+        "supported_sentences": round(sum(r["supported_sentences"] for r in answered) / claims, 3) if claims else 0.0,
+        "model_supported": round(sum(shares) / len(shares), 3) if shares else None,
+        "unsupported_numbers": round(sum(r["numbers_unsupported"] for r in answered) / numbers, 3) if numbers else 0.0,
+        "fallback_rate": round(evaluation.ratio([r["path"] == "quoted" for r in answered]), 3),
+        "refused_after_sources": sum(1 for r in rows if r.get("path") == "refused"),
+        "repeating": sum(1 for r in rows if r.get("repeats")),
+        "truncated": sum(1 for r in rows if r.get("truncated")),
+        "cut_unmarked": sum(1 for r in rows if r.get("cut_unmarked")),
+    }
+
+
+def _split(on: list[dict[str, Any]], off: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "on_topic": len(on),
+        "off_topic": len(off),
+        "states_fact": round(evaluation.ratio([r["support_in_answer"] for r in on]), 3),
+        "cited": round(evaluation.ratio([r["citation_correct"] for r in on]), 3),
+        "refused": round(evaluation.ratio([r["refused"] for r in off]), 3),
+        "false_refusals": round(evaluation.ratio([r["refused"] for r in on]), 3),
+    }
+
+
+def _knobs() -> dict[str, Any]:
+    """The settings that shape ranking, generation and verification, as this run used them."""
+    names = (
+        "RETRIEVAL_FUSION RETRIEVAL_KEYWORD_WEIGHT RETRIEVAL_KEEP_VECTOR RETRIEVAL_MIN_DOCUMENTS "
+        "RETRIEVAL_REFUSAL_FLOOR ANSWER_MAX_TOKENS ANSWER_REPETITION_PENALTY ANSWER_FREQUENCY_PENALTY "
+        "ANSWER_NO_REPEAT_NGRAM ANSWER_LOOP_GUARD VERIFY_ANSWERS VERIFY_EMBEDDINGS VERIFY_MIN_SCORE "
+        "VERIFY_MIN_OVERLAP VERIFY_FALLBACK_BELOW VERIFY_QUOTE_MIN_SCORE VERIFY_QUOTES LLM_PROVIDER"
+    )
+    return {name: getattr(settings, name) for name in names.split()}
 
 
 class _Seen(NamedTuple):

@@ -1,0 +1,1 @@
+"""Answers checked sentence by sentence against the passages they were given (pure functions)."""
