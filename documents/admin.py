@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from documents.models import Document
+from rag_app import leases
 
 
 @admin.register(Document)
@@ -25,4 +26,6 @@ class DocumentAdmin(admin.ModelAdmin[Document]):
         "stage_started_at",
         "page_count",
         "chunk_count",
+        "worker_losses",
+        *leases.ADMIN_READONLY,
     ]

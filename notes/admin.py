@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from notes.models import Note, NoteAction
+from rag_app import leases
 
 
 @admin.register(Note)
@@ -20,5 +21,6 @@ class NoteActionAdmin(admin.ModelAdmin[NoteAction]):
     """LLM actions with the model that ran them and any error."""
 
     list_display = ["id", "kind", "owner", "note", "status", "provider", "model", "created_at"]
+    readonly_fields = leases.ADMIN_READONLY
     list_filter = ["kind", "status", "model"]
     search_fields = ["owner__username", "error"]

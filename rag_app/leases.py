@@ -44,6 +44,10 @@ class Leased(models.Model):
         abstract = True
 
 
+# The admin shows these, never edits them: the workers and the reaper own them.
+ADMIN_READONLY = ["lease_expires_at", "worker", "resend_at"]
+
+
 def lease_seconds() -> float:
     return float(settings.LEASE_SECONDS)
 

@@ -67,7 +67,7 @@ def test_an_upload_and_an_answer_move_the_counters_and_their_lines_carry_the_ids
     assert moved("django_http_requests_total_by_method_total", method="POST") >= 2
     assert moved("django_db_execute_total") >= 1
     assert value(after, "rag_documents", status="ready") >= 1
-    assert value(after, "rag_vectors", collection=settings.CHROMA_COLLECTION) >= 1
+    assert value(after, "rag_vectors", collection=f"{settings.CHROMA_COLLECTION}_u{alice.pk}") >= 1  # her own
     assert value(after, "rag_circuit_breaker_state", provider="local") == 0  # closed
     assert ("rag_celery_queue_length", frozenset({("queue", settings.CELERY_QA_QUEUE)})) in after
 

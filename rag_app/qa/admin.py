@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from rag_app import leases
 from rag_app.qa.feedback import feedback_jsonl
 from rag_app.qa.models import Answer, QuestionBatch
 
@@ -16,6 +17,7 @@ class AnswerAdmin(admin.ModelAdmin[Answer]):
     list_filter = ["rating", "provider", "model"]
     search_fields = ["question", "owner__username", "feedback_reason"]
     actions = ["export_feedback"]
+    readonly_fields = leases.ADMIN_READONLY
 
     @admin.action(description="Export the selected answers' feedback as JSONL")
     def export_feedback(self, request: HttpRequest, queryset: QuerySet[Answer]) -> HttpResponse:

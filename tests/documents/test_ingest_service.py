@@ -57,8 +57,9 @@ class FakeVision(VisionModel):
 
 
 @pytest.fixture
-def vision(monkeypatch):
+def vision(monkeypatch, settings):
     def use(model):
+        settings.VISION_PROVIDER = "ollama"  # vision is off by default: these tests configure one
         monkeypatch.setattr(registry, "vision_model", lambda: model, raising=False)
 
     return use

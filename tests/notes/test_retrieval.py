@@ -53,7 +53,8 @@ def test_the_answer_page_links_a_note_citation_to_the_note(client, alice, alice_
     assert "Note: Recipe" in html
 
 
-def test_another_users_notes_are_never_retrieved(alice, bob):
+def test_another_users_notes_are_never_retrieved(alice, bob, settings):
+    settings.RETRIEVAL_REFUSAL_FLOOR = -1.0  # isolation, not refusal, is under test: bob must get his own note
     indexed_note(alice, "Alice's code", "Alice's launch code is 0000.")
     bobs = indexed_note(bob, "Bob's garden", "Bob keeps the launch code of his garden gate in the shed.")
     sources = retrieve(owner=bob, question="What is Alice's launch code?", k=10).sources
