@@ -1,9 +1,11 @@
-"""Query parameters of the documents list: status, kind, q (title and text), a created range."""
+"""Query parameters of the documents list: status, kind, q (the documents page's search), a created range."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
-from documents.models import Chunk, Document
+from documents.models import Document
+from documents.search import matching_documents
+from rag_app.auth import current_user
 from rag_app.filters import DateTimeRange
 
 
@@ -12,7 +14,9 @@ class DocumentFilter(filters.FilterSet):
 
     status = filters.MultipleChoiceFilter(choices=Document.Status.choices)
     kind = filters.MultipleChoiceFilter(choices=Document.Kind.choices)
-    q = filters.CharFilter(method="search", max_length=200, label="Words in the title or the extracted text.")
+    q = filters.CharFilter(
+        method="search", max_length=200, label="Words in the title or the passages (full text, as the documents page)."
+    )
     created = DateTimeRange(field_name="created_at")
 
     class Meta:
@@ -20,8 +24,4 @@ class DocumentFilter(filters.FilterSet):
         fields = ["status", "kind", "q", "created"]
 
     def search(self, queryset: QuerySet[Document], name: str, value: str) -> QuerySet[Document]:
-        value = value.strip()
-        if not value:
-            return queryset
-        in_text = Chunk.objects.filter(document=OuterRef("pk"), text__icontains=value)
-        return queryset.filter(Q(title__icontains=value) | Q(Exists(in_text)))
+        return matching_documents(queryset, owner=current_user(self.request), query=value)

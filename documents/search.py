@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from documents.models import Chunk
+from documents.models import Chunk, Document
 
 SNIPPET_CHARS = 90  # on each side of the first word found
 
@@ -36,6 +36,18 @@ def matching_chunks(*, owner: User, query: str) -> QuerySet[Chunk]:
     for word in words:
         condition &= Q(text__icontains=word)
     return chunks.filter(condition) if words else chunks.none()
+
+
+def matching_documents(documents: QuerySet[Document], *, owner: User, query: str) -> QuerySet[Document]:
+    """Those of the owner's documents whose title contains the query or a passage of which matches it.
+
+    The one search behind ?q= on the documents page and on GET /api/documents/ (both find the same).
+    """
+    query = query.strip()
+    if not query:
+        return documents
+    in_passages = matching_chunks(owner=owner, query=query).values("document_id")
+    return documents.filter(Q(title__icontains=query) | Q(pk__in=in_passages))
 
 
 def passage_matches(*, owner: User, query: str, document_ids: list[int]) -> dict[int, PassageMatch]:

@@ -3,20 +3,16 @@
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from documents.models import Chunk, Document
-from documents.search import matching_chunks
+from documents.search import matching_documents
 
 
 def document_list(*, owner: User, query: str = "", status: str = "") -> QuerySet[Document]:
     """The owner's documents, newest first; query searches titles and passages, status filters (unknown: ignored)."""
-    documents = Document.objects.filter(owner=owner)
-    query = query.strip()
-    if query:
-        in_passages = matching_chunks(owner=owner, query=query).values("document_id")
-        documents = documents.filter(Q(title__icontains=query) | Q(pk__in=in_passages))
+    documents = matching_documents(Document.objects.filter(owner=owner), owner=owner, query=query)
     if status in Document.Status.values:
         documents = documents.filter(status=status)
     return documents

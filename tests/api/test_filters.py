@@ -49,6 +49,24 @@ def test_documents_filter_by_status_kind_text_and_created_range(alice, bob, alic
     assert _ids(alice_api.get("/api/documents/", {"created_after": since, "created_before": until})) == [heron.pk]
 
 
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [("otters sleeping", {"otters"}), ("sleeps", {"otters"}), ("ands", set()), ("river", {"river", "otters"})],
+)
+def test_documents_q_finds_what_the_documents_page_finds(alice, alice_api, alice_client, query, found):
+    # One search (documents.search.matching_documents): stemmed words anywhere in a passage, not a substring.
+    documents = {
+        "otters": _document(alice, "otters.txt", text="Otters sleep holding hands by the river."),
+        "river": _document(alice, "river-notes.txt"),
+        "heron": _document(alice, "heron.txt", text="A heron waits."),
+    }
+    api = set(_ids(alice_api.get("/api/documents/", {"q": query})))
+    page = alice_client.get("/documents/", {"q": query}).content.decode()
+    on_page = {name for name, document in documents.items() if f"/documents/{document.pk}/" in page}
+    assert api == {documents[name].pk for name in found}
+    assert on_page == found
+
+
 def test_documents_order_by_a_listed_field_either_way(alice, alice_api):
     b = _document(alice, "b.txt", days_ago=1)
     a = _document(alice, "a.txt", days_ago=2)
