@@ -40,7 +40,9 @@ INGEST_STAGE_SECONDS = Histogram(
 INGESTED = Counter("rag_ingest_documents", "Documents whose ingestion finished, by outcome.", ["outcome"])
 CHUNKS_INDEXED = Counter("rag_chunks_indexed", "Passages embedded and written to the index, by source.", ["source"])
 ANSWERS = Counter(
-    "rag_answers", "Answers finished, by status and how far they got (model, not_found, retrieval).", ["status", "path"]
+    "rag_answers",
+    "Answers finished, by status and path (Answer.checks: the verification path; a failure: model or retrieval).",
+    ["status", "path"],
 )
 FIRST_TOKEN_SECONDS = Histogram(
     "rag_chat_first_token_seconds", "From the chat request to its first token.", ["provider", "model"], buckets=SECONDS
@@ -74,8 +76,14 @@ for _outcome in ("ready", "failed"):
     INGESTED.labels(_outcome)
 for _source in ("document", "note"):
     CHUNKS_INDEXED.labels(_source)
-for _status, _path in (("done", "model"), ("done", "not_found"), ("failed", "model"), ("failed", "retrieval")):
-    ANSWERS.labels(_status, _path)
+# done: rag_app.qa.verify_answer's paths and the pipeline's two without verification; failed: where it stopped
+_ANSWER_PATHS = {
+    "done": ("generated", "quoted", "refused", "unverified", "no sources"),
+    "failed": ("model", "retrieval"),
+}
+for _status, _paths in _ANSWER_PATHS.items():
+    for _path in _paths:
+        ANSWERS.labels(_status, _path)
 
 Samples = Iterable[Metric]
 _scrapers: dict[str, Callable[[], Samples]] = {}
@@ -84,6 +92,25 @@ _scrapers: dict[str, Callable[[], Samples]] = {}
 def breaker_state(*, provider: str, model: str, url: str, state: str) -> None:
     """Record a circuit breaker's state after a call went through it."""
     BREAKER_STATE.labels(provider, model, url).set(BREAKER_VALUES.get(state, 0))
+
+
+def answer_path(checks: Mapping[str, Any]) -> str:
+    """An answer's path as its checks record it: the verification path; without one (it failed), where it stopped.
+
+    A failure after retrieval found and fitted the passages (checks["retrieval"] is recorded then) is the
+    chat model's ("model"); one before is the embedder's or Chroma's ("retrieval").
+    """
+    verification = checks.get("verification") or {}
+    if verification.get("path"):
+        return str(verification["path"])
+    return "model" if "retrieval" in checks else "retrieval"
+
+
+def answer_finished(*, status: str, checks: Mapping[str, Any]) -> str:
+    """Count a finished answer under its status and the path its checks record; returns that path."""
+    path = answer_path(checks)
+    ANSWERS.labels(status, path).inc()
+    return path
 
 
 def on_scrape(name: str, collect: Callable[[], Samples]) -> None:

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from rag_app.qa.models import Answer
 from tests.processes import ROOT
 from tests.scrape import names, scrape, value
 
@@ -58,7 +59,8 @@ def test_an_upload_and_an_answer_move_the_counters_and_their_lines_carry_the_ids
     assert moved("rag_ingest_stage_seconds_count", stage="embedding") >= 1
     assert moved("rag_ingest_stage_seconds_count", stage="storing") >= 1
     assert moved("rag_chunks_indexed_total", source="document") >= 1
-    assert moved("rag_answers_total", status="done", path="model") >= 1
+    path = Answer.objects.get(pk=answer["id"]).checks["verification"]["path"]  # the label is what the row records
+    assert moved("rag_answers_total", status="done", path=path) >= 1
     assert moved("rag_chat_first_token_seconds_count", provider="local") >= 1
     assert moved("rag_chat_generation_seconds_count", provider="local") >= 1
     assert moved("rag_provider_calls_total", role="embeddings", outcome="ok") >= 2  # the passage, the question

@@ -15,10 +15,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from rag_app import db, leases
+from rag_app import db, leases, metrics
 from rag_app.errors import ApplicationError, ServiceError
 from rag_app.index import service as index
-from rag_app.metrics import ANSWERS
 from rag_app.providers import base, registry
 from rag_app.providers.base import Prompt, Repetition
 from rag_app.qa import answer_html, budget, citations, ending, failures, prompts, stream, verify_answer
@@ -144,8 +143,8 @@ def answer_generate(*, answer_id: int) -> Answer:
         answer.error = f"The answer could not be generated: {exc}"
         log.warning("Answer %s failed (support id %s): %s", answer.pk, failures.support_id(answer.pk), exc)
     answer.finished_at = timezone.now()
-    ANSWERS.labels(answer.status, _path(answer)).inc()
-    log.info("Answer %s %s (%s)", answer.pk, answer.status, _path(answer))
+    path = metrics.answer_finished(status=answer.status, checks=answer.checks)
+    log.info("Answer %s %s (%s)", answer.pk, answer.status, path)
     answer.duration_ms = int((answer.finished_at - answer.created_at).total_seconds() * 1000)
     answer.lease_expires_at, answer.worker, answer.resend_at = None, "", None
     with transaction.atomic():
@@ -316,13 +315,6 @@ def _fit(answer: Answer, retrieval: Retrieval, prompt: Prompt) -> list[Source]:
             code="context_too_small",
         )
     return [replace(s, n=i) for i, s in enumerate(packing.kept, start=1)]
-
-
-def _path(answer: Answer) -> str:
-    """How far an answer got: the model (it was asked), not_found (nothing matched), retrieval (failed before)."""
-    if answer.status == Answer.Status.DONE:
-        return "model" if answer.citations else "not_found"
-    return "model" if answer.context_tokens else "retrieval"
 
 
 def _standalone(answer: Answer) -> str:
