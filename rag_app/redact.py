@@ -1,4 +1,9 @@
-"""Error texts as people who are not staff see them: internal addresses left out (template library "redact")."""
+"""What a user who is not staff may see of an error: never an internal address (template library "redact").
+
+The one policy: staff read the details; anyone else reads the plain message written for them when there is one
+(a failed answer's, with its support id: rag_app.qa.failures), else the details, in both cases without a URL
+or host:port.
+"""
 
 from __future__ import annotations
 
@@ -22,9 +27,19 @@ def without_addresses(text: str) -> str:
     return _HOST_PORT.sub("the server", text)
 
 
+def sees_details(user: object) -> bool:
+    """Whether the user may read an error's details (addresses, the SDK's own words): staff only."""
+    return bool(user is not None and getattr(user, "is_staff", False))
+
+
+def shown(detail: str, user: object, *, plain: str | None = None) -> str:
+    """The error as this user may read it: staff the detail; anyone else plain (if given) or the detail, no address."""
+    if sees_details(user):
+        return detail
+    return without_addresses(detail if plain is None else plain)
+
+
 @register.filter
 def for_viewer(text: str, user: object) -> str:
-    """`{{ error|for_viewer:user }}`: staff see the text as it is, everyone else without addresses."""
-    if getattr(user, "is_staff", False):
-        return text
-    return without_addresses(text or "")
+    """`{{ error|for_viewer:user }}`: the error as the user may read it (shown, with no plain message)."""
+    return shown(text or "", user)

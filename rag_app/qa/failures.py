@@ -1,6 +1,7 @@
-"""What a failed answer tells its asker: staff the details, everyone else a plain message and a support id.
+"""What a failed answer tells its asker: the plain message and support id that rag_app.redact shows non-staff.
 
-The details (provider URLs, the SDK's own words) stay on the row and in the log, found by the support id.
+Who sees what is rag_app.redact's (staff the details); the details (provider URLs, the SDK's own words) stay
+on the row and in the log, found by the support id.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from rag_app import redact
 from rag_app.qa.models import Answer
-from rag_app.redact import without_addresses
 
 PLAIN = (
     "The answer could not be generated right now. Please try again in a few minutes; if it keeps "
@@ -23,34 +24,33 @@ def support_id(answer_id: int) -> str:
     return f"answer-{answer_id}"
 
 
-def sees_details(user: AbstractBaseUser | AnonymousUser | None) -> bool:
-    return bool(user is not None and getattr(user, "is_staff", False))
+def plain_message(answer: Answer) -> str:
+    """The failed answer's message for whoever may not read its details."""
+    return PLAIN.format(support_id=support_id(answer.pk))
 
 
 def shown_error(answer: Answer, user: AbstractBaseUser | AnonymousUser | None) -> str:
     """The answer's error as this user may read it ('' when it did not fail)."""
-    if not answer.error or sees_details(user):
+    if not answer.error:
         return answer.error
-    return PLAIN.format(support_id=support_id(answer.pk))
+    return redact.shown(answer.error, user, plain=plain_message(answer))
 
 
 def error_event(answer: Answer, code: str) -> dict[str, Any]:
     """The error event's data as the worker publishes it: both versions, the relay picks one."""
     return {
         "code": code,
-        "message": PLAIN.format(support_id=support_id(answer.pk)),
+        "message": plain_message(answer),
         "support_id": support_id(answer.pk),
         "detail": answer.error,
     }
 
 
 def event_for(kind: str, data: dict[str, Any], user: AbstractBaseUser | AnonymousUser | None) -> dict[str, Any]:
-    """An event as this user may read it: error details only for staff; others never see an address."""
+    """An event as this user may read it (rag_app.redact.shown): the detail only for staff, never an address else."""
     if kind != "error":
         return data
-    shown = {k: v for k, v in data.items() if k != "detail"}
-    if sees_details(user):
-        shown["message"] = data.get("detail", data.get("message"))
-    elif isinstance(shown.get("message"), str):
-        shown["message"] = without_addresses(shown["message"])
-    return shown
+    plain = str(data.get("message") or "")
+    return {k: v for k, v in data.items() if k != "detail"} | {
+        "message": redact.shown(str(data.get("detail") or plain), user, plain=plain)
+    }

@@ -15,7 +15,7 @@ from documents import selectors as document_selectors
 from notes import selectors as note_selectors
 from rag_app.auth import current_user
 from rag_app.errors import ApplicationError
-from rag_app.qa import answer_html, save_note, selectors, services
+from rag_app.qa import answer_html, failures, save_note, selectors, services
 from rag_app.qa.forms import AskForm, RenameForm
 from rag_app.qa.models import Answer, Conversation
 
@@ -44,6 +44,7 @@ def _page(
     answers = list(conversation.answers.order_by("created_at", "id")) if conversation else []
     for answer in answers:
         answer.html = answer_html.render(answer)  # type: ignore[attr-defined]
+        answer.shown_error = failures.shown_error(answer, request.user)  # type: ignore[attr-defined]
     form = form or _ask_form(request)
     scope = answers[-1].scope if answers and not form.is_bound else {}  # a follow-up keeps the last scope
     posted = cast(QueryDict, form.data)

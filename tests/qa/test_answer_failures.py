@@ -65,6 +65,18 @@ def test_users_get_a_plain_message_and_a_support_id_in_every_view_of_the_answer(
     assert f'"support_id": "{support}"' in replay
 
 
+def test_the_conversation_page_shows_users_the_same_plain_message_and_staff_the_details(alice, staff, client):
+    # One policy (rag_app.redact.shown) for the page and the API: the page once showed users the detail.
+    answer = _failed_answer(alice)
+    client.force_login(alice)
+    page = client.get(f"/ask/c/{answer.conversation_id}/").content.decode()
+    assert failures.PLAIN.format(support_id=failures.support_id(answer.pk)) in page
+    assert INTERNAL not in page
+    failed = _failed_answer(staff)
+    client.force_login(staff)
+    assert INTERNAL in client.get(f"/ask/c/{failed.conversation_id}/").content.decode()
+
+
 def test_staff_see_the_details_of_a_failed_answer(staff, staff_api):
     answer = _failed_answer(staff)
     assert INTERNAL in staff_api.get(f"/api/answers/{answer.pk}/").json()["error"]
