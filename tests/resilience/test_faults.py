@@ -14,6 +14,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.stack, pytest.mark.django_db(trans
 
 FINAL_DOCUMENT = ("ready", "failed")
 FINAL_ANSWER = ("done", "failed", "cancelled")
+OTTERS = "Otters hold hands while they sleep so that they do not drift apart."
 
 
 @pytest.fixture
@@ -56,16 +58,42 @@ def redis_server(tmp_path: Path, settings) -> Iterator[servers.OwnRedis]:
     own.stop()
 
 
+@dataclass
+class Fleet:
+    """The workers and beat a test starts on its own Redis, kept to be stopped (and their logs kept) at its end."""
+
+    tmp_path: Path
+    broker: str
+    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def worker(self, name: str, queue: str, **env: str) -> subprocess.Popen[bytes]:
+        proc = servers.worker(self.tmp_path, name, queue, self.broker, **env)
+        self.started.append(proc)
+        return proc
+
+    def recover(self, name: str, queue: str) -> subprocess.Popen[bytes]:
+        """What the supervisor does after a fault: beat (and its reaper) runs, a fresh worker starts; that worker."""
+        self.started.append(servers.beat(self.tmp_path, self.broker))
+        return self.worker(name, queue)
+
+
 @pytest.fixture
-def processes(request: pytest.FixtureRequest) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Processes a test starts; all stopped at the end, their logs kept in test-output/faults/<test>/."""
-    started: list[subprocess.Popen[bytes]] = []
+def fleet(tmp_path: Path, redis_server: servers.OwnRedis, request: pytest.FixtureRequest) -> Iterator[Fleet]:
+    """The test's processes; all stopped at the end, their logs kept in test-output/faults/<test>/."""
+    started = Fleet(tmp_path, redis_server.url)
     yield started
     kept = ROOT / "test-output" / "faults" / request.node.name
     kept.mkdir(parents=True, exist_ok=True)
-    for proc in started:
+    for proc in started.started:
         stop(proc)
         shutil.copy(servers.log_of(proc), kept)
+
+
+def kill(proc: subprocess.Popen[bytes]) -> float:
+    """SIGKILL the process, wait for it to be gone; when it was (time.monotonic())."""
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return time.monotonic()
 
 
 def text(n: int, paragraphs: int) -> bytes:
@@ -92,6 +120,16 @@ def wait_final(ids: list[int], timeout: float) -> float:
     pytest.fail(f"not final after {timeout} s: {statuses}")
 
 
+def ingested_after_recovery(fleet: Fleet, ids: list[int], fault: str) -> None:
+    """Recover (beat, a fresh ingestion worker): every document ready and indexed once; prints how long it took."""
+    recovered = time.monotonic()
+    worker = fleet.recover("ingest", settings.CELERY_TASK_DEFAULT_QUEUE)
+    wait_final(ids, timeout=180)
+    total = time.monotonic() - recovered
+    print(f"\n[faults] {fault}: {len(ids)} documents final {total:.1f} s after the broker was back")
+    assert_indexed_once(ids, [servers.log_of(worker)])
+
+
 def assert_indexed_once(ids: list[int], logs: list[Path]) -> None:
     """Every document ready, its chunk ids its vector ids, and ingested to the end exactly once."""
     finished = [int(m) for log in logs for m in re.findall(r"Ingested document (\d+):", log.read_text())]
@@ -103,21 +141,16 @@ def assert_indexed_once(ids: list[int], logs: list[Path]) -> None:
         assert finished.count(document.pk) == 1, (document.pk, finished)
 
 
-def test_a_worker_killed_mid_ingestion_leaves_nothing_stuck_or_done_twice(tmp_path, alice_api, redis_server, processes):
-    first = servers.worker(tmp_path, "ingest-1", settings.CELERY_TASK_DEFAULT_QUEUE, redis_server.url)
-    processes.append(first)
+def test_a_worker_killed_mid_ingestion_leaves_nothing_stuck_or_done_twice(alice_api, fleet):
+    first = fleet.worker("ingest-1", settings.CELERY_TASK_DEFAULT_QUEUE)
     ids = [upload(alice_api, f"doc{n}.txt", text(n, 600)) for n in range(5)]
     deadline = time.monotonic() + 120
     while not Document.objects.filter(pk__in=ids, status="processing", stage="embedding").exists():
         assert time.monotonic() < deadline, "no document reached embedding"
         time.sleep(0.1)
     in_flight = list(Document.objects.filter(pk__in=ids, status="processing").values_list("pk", flat=True))
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-    killed = time.monotonic()
-    processes.append(servers.beat(tmp_path, redis_server.url))
-    second = servers.worker(tmp_path, "ingest-2", settings.CELERY_TASK_DEFAULT_QUEUE, redis_server.url)
-    processes.append(second)
+    killed = kill(first)
+    second = fleet.recover("ingest-2", settings.CELERY_TASK_DEFAULT_QUEUE)
     wait_final(ids, timeout=240)
     total = time.monotonic() - killed
     print(
@@ -130,12 +163,10 @@ def test_a_worker_killed_mid_ingestion_leaves_nothing_stuck_or_done_twice(tmp_pa
 
 
 def test_a_worker_killed_mid_answer_fails_the_answer_with_a_reason_the_asker_hears(
-    tmp_path, alice, alice_api, redis_server, processes, chroma_server
+    alice, alice_api, fleet, chroma_server
 ):
-    ready_document(alice, "otters.txt", "Otters hold hands while they sleep so that they do not drift apart.")
-    env = {"ANSWER_MAX_TOKENS": "400"}
-    first = servers.worker(tmp_path, "answer-1", settings.CELERY_QA_QUEUE, redis_server.url, **env)
-    processes.append(first)
+    ready_document(alice, "otters.txt", OTTERS)
+    first = fleet.worker("answer-1", settings.CELERY_QA_QUEUE, ANSWER_MAX_TOKENS="400")
     answers = [
         alice_api.post("/api/ask/", {"question": q, "stream": True}, format="json", HTTP_ACCEPT="text/event-stream")
         for q in ("Why do otters hold hands? Explain at length.", "Describe how otters sleep, in detail.")
@@ -146,14 +177,10 @@ def test_a_worker_killed_mid_answer_fails_the_answer_with_a_reason_the_asker_hea
     deadline = time.monotonic() + 120
     while not any(e.kind == "token" for i in ids for e in stream.read(i, "0", timeout=0.05)):
         assert time.monotonic() < deadline, "no token came"
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-    killed = time.monotonic()
-    processes.append(servers.beat(tmp_path, redis_server.url))
+    killed = kill(first)
     # the supervisor starts a worker again; it runs the reaper, and takes no stopped answer up again (their
     # messages were never acknowledged, and the lease says they are not pending)
-    second = servers.worker(tmp_path, "answer-2", settings.CELERY_QA_QUEUE, redis_server.url)
-    processes.append(second)
+    fleet.recover("answer-2", settings.CELERY_QA_QUEUE)
     while Answer.objects.filter(pk__in=ids).exclude(status__in=FINAL_ANSWER).exists():
         assert time.monotonic() - killed < 120, list(Answer.objects.values_list("pk", "status"))
         time.sleep(0.2)
@@ -169,24 +196,15 @@ def test_a_worker_killed_mid_answer_fails_the_answer_with_a_reason_the_asker_hea
     assert set(Answer.objects.filter(pk__in=[a.pk for a in stopped]).values_list("status", flat=True)) == {"failed"}
 
 
-def test_a_broker_restarted_empty_loses_no_queued_document(tmp_path, alice_api, redis_server, processes):
+def test_a_broker_restarted_empty_loses_no_queued_document(alice_api, redis_server, fleet):
     ids = [upload(alice_api, f"doc{n}.txt", text(n, 20)) for n in range(6)]  # queued: no worker yet
     assert set(Document.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"queued"}
     redis_server.stop()  # no persistence: every queued message is gone
     redis_server.start()
-    restarted = time.monotonic()
-    processes.append(servers.beat(tmp_path, redis_server.url))
-    worker = servers.worker(tmp_path, "ingest", settings.CELERY_TASK_DEFAULT_QUEUE, redis_server.url)
-    processes.append(worker)
-    wait_final(ids, timeout=180)
-    total = time.monotonic() - restarted
-    print(f"\n[faults] broker restarted without persistence: {len(ids)} queued documents final {total:.1f} s later")
-    assert_indexed_once(ids, [servers.log_of(worker)])
+    ingested_after_recovery(fleet, ids, "broker restarted without persistence, queued")
 
 
-def test_with_the_broker_down_uploads_are_kept_and_questions_refused_as_json(
-    tmp_path, alice_api, redis_server, processes
-):
+def test_with_the_broker_down_uploads_are_kept_and_questions_refused_as_json(alice_api, redis_server, fleet):
     redis_server.stop()
     ids = [upload(alice_api, f"doc{n}.txt", text(n, 10)) for n in range(3)]  # kept, answered queued
     response = alice_api.post("/api/ask/", {"question": "Where are the otters?"}, format="json")
@@ -194,14 +212,7 @@ def test_with_the_broker_down_uploads_are_kept_and_questions_refused_as_json(
     assert response.json()["error"]["code"] == "queue_unavailable"
     assert not Answer.objects.exists()
     redis_server.start()
-    back = time.monotonic()
-    processes.append(servers.beat(tmp_path, redis_server.url))
-    worker = servers.worker(tmp_path, "ingest", settings.CELERY_TASK_DEFAULT_QUEUE, redis_server.url)
-    processes.append(worker)
-    wait_final(ids, timeout=180)
-    total = time.monotonic() - back
-    print(f"\n[faults] broker down at upload: {len(ids)} kept uploads final {total:.1f} s after it came back")
-    assert_indexed_once(ids, [servers.log_of(worker)])
+    ingested_after_recovery(fleet, ids, "broker down at upload, kept")
 
 
 def test_a_hung_chat_server_fails_over_within_the_first_token_timeout(settings):
@@ -231,14 +242,14 @@ def test_a_hung_chat_server_fails_over_within_the_first_token_timeout(settings):
 
 
 def test_a_hung_chat_server_without_fallback_fails_the_answer_before_the_client_gives_up(
-    tmp_path, alice, alice_api, redis_server, processes, chroma_server, settings
+    alice, alice_api, fleet, chroma_server, settings
 ):
-    ready_document(alice, "otters.txt", "Otters hold hands while they sleep so that they do not drift apart.")
+    ready_document(alice, "otters.txt", OTTERS)
     hung = servers.HungServer()
     ProviderSetting.objects.create(role="chat", kind="vllm", base_url=f"http://127.0.0.1:{hung.port}/v1")
     timeout = 60.0
     env = {"ANSWER_TIMEOUT": str(timeout), "PROVIDER_RETRIES": "1"}
-    processes.append(servers.worker(tmp_path, "answer", settings.CELERY_QA_QUEUE, redis_server.url, **env))
+    fleet.worker("answer", settings.CELERY_QA_QUEUE, **env)
     settings.ANSWER_TIMEOUT = timeout
     try:
         started = time.monotonic()
