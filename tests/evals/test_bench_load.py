@@ -19,7 +19,7 @@ ASKS = [
     _ask("wait", 4.0),
     _ask("stream", 9.0, final="cancelled", reason="timeout: No answer within 60 s"),
     _ask("wait", 5.0, code=503, final="failed", reason="provider_unavailable: x"),
-    _ask("wait", 1.0, code=503, final="cancelled", reason="busy: try again", retry_after="7"),
+    _ask("wait", 1.0, code=503, final="refused", reason="busy: try again", retry_after="7"),
     _ask("wait", 60.0, code=None, final="", timed_out=True, error="ReadTimeout"),
     _ask("stream", 0.1, code=429, final="", retry_after="2"),
     _ask("stream", 0.2, code=None, final="", error="ConnectError: refused"),
@@ -32,20 +32,21 @@ def test_asks_count_codes_5xx_final_states_timeouts_and_percentiles():
     assert figures["by_mode"] == {"stream": 5, "wait": 5}
     assert figures["status_codes"] == {"200": 5, "429": 1, "503": 2, "none": 2}
     assert figures["http_5xx"] == 2
-    assert figures["http_5xx_with_retry_after"] == 1
+    assert figures["http_5xx_busy_with_retry_after"] == 1
     assert figures["http_429"] == 1
     assert figures["final_before_client_timeout"] == 7
-    assert figures["final_states"] == {"done": 4, "failed": 1, "cancelled": 2}
+    assert figures["final_states"] == {"done": 4, "failed": 1, "cancelled": 1, "refused": 1}
     assert figures["not_done_reasons"] == {
         "cancelled: timeout: No answer within 60 s": 1,
         "failed: provider_unavailable: x": 1,
-        "cancelled: busy: try again": 1,
+        "refused: busy: try again": 1,
     }
     assert figures["client_timeouts"] == 1
     assert figures["transport_errors"] == 1
-    # Latencies of the 7 told in time: 1, 1, 2, 3, 4, 5, 9 -> p50 3; p95 = 5 + 0.7 * (9 - 5)
-    assert figures["latency_p50_s"] == 3.0
-    assert figures["latency_p95_s"] == pytest.approx(7.8)
+    # Latencies of the 6 answers told in time (not the quick refusal): 1, 2, 3, 4, 5, 9 -> p50 3.5;
+    # p95 = 5 + 0.75 * (9 - 5)
+    assert figures["latency_p50_s"] == 3.5
+    assert figures["latency_p95_s"] == pytest.approx(8.0)
     # Done only: 1, 2, 3, 4 -> p50 2.5, p95 3.85
     assert figures["done_latency_p50_s"] == 2.5
     assert figures["done_latency_p95_s"] == pytest.approx(3.85)
@@ -99,9 +100,11 @@ def _report(asks, rows):
 
 def test_the_verdict_wants_no_5xx_and_every_answer_told_in_time():
     good = _report(ASKS[:5], [ServerAnswer("done", 1.0)] * 4 + [ServerAnswer("cancelled", 9.0)])
-    assert good["verdict"] == {"no_5xx": True, "every_answer_final_in_time": True}
+    assert good["verdict"] == {"no_5xx": True, "no_5xx_but_busy_refusals": True, "every_answer_final_in_time": True}
     a_503 = _report(ASKS[:6], [ServerAnswer("done", 1.0)])
-    assert a_503["verdict"] == {"no_5xx": False, "every_answer_final_in_time": True}
+    assert a_503["verdict"] == {"no_5xx": False, "no_5xx_but_busy_refusals": False, "every_answer_final_in_time": True}
+    busy = _report([*ASKS[:5], ASKS[6]], [ServerAnswer("done", 1.0)])
+    assert busy["verdict"] == {"no_5xx": False, "no_5xx_but_busy_refusals": True, "every_answer_final_in_time": True}
     timed_out = _report([ASKS[0], ASKS[7]], [ServerAnswer("done", 1.0)])
     assert timed_out["verdict"]["every_answer_final_in_time"] is False
     late_row = _report(ASKS[:1], [ServerAnswer("done", 70.0)])

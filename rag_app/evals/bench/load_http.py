@@ -18,7 +18,7 @@ from rag_app.evals.bench.load import AskOutcome, UploadOutcome
 _FINAL_BY_CODE = {
     "timeout": "cancelled",
     "cancelled": "cancelled",
-    "busy": "cancelled",
+    "busy": "refused",  # admission control: nothing was kept, try again after Retry-After
     "provider_unavailable": "failed",
     "queue_unavailable": "failed",
 }
