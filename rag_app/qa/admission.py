@@ -48,7 +48,11 @@ def in_flight() -> int:
 
 
 def expected_seconds(*, ahead: int, workers: int, service: float) -> float:
-    """When a new question would be answered: the rounds of `workers` answers before its own, then its own."""
+    """When a new question would be answered: the rounds of `workers` answers before its own, then its own.
+
+    The pace was measured with the workers busy, so it is the slow case: a question that finds a worker free
+    is admitted whatever the pace (answer_admit), one that would queue only if the rounds fit the budget.
+    """
     return service * math.ceil((ahead + 1) / workers)
 
 
@@ -66,13 +70,13 @@ def answer_admit() -> None:
     workers, ahead, service = settings.ANSWER_WORKERS, in_flight(), service_seconds()
     if ahead >= settings.ANSWER_MAX_IN_FLIGHT:
         retry = service / workers if service else 5.0
+    elif ahead < workers:
+        return  # a worker is free: it starts at once, and its deadline still ends it in time if it is slow
     elif service is None:
-        if ahead < workers:
-            return  # no pace known yet: no more than the workers can start at once
-        retry = 5.0
+        retry = 5.0  # no pace known yet: no more than the workers can start at once
+    elif expected_seconds(ahead=ahead, workers=workers, service=service) <= _BUDGET_SHARE * settings.ANSWER_TIMEOUT:
+        return
     else:
-        if expected_seconds(ahead=ahead, workers=workers, service=service) <= _BUDGET_SHARE * settings.ANSWER_TIMEOUT:
-            return
         retry = service / workers
     seconds = max(1, min(60, math.ceil(retry)))
     raise ApplicationError(

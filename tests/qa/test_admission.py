@@ -64,6 +64,16 @@ def test_at_the_recent_pace_a_question_is_admitted_only_if_answered_well_within_
     assert caught.value.retry_after == 5  # a worker frees about every 10 / 2 s
 
 
+def test_a_free_worker_takes_a_question_whatever_the_pace_but_nothing_queues_behind_a_slow_one(admitting, alice):
+    _finished(alice, 3, seconds=500.0)  # slower than the whole timeout, measured with the workers busy
+    _asked(alice, 1)
+    _admit()  # the second worker is free
+    _asked(alice, 1)
+    with pytest.raises(ApplicationError) as caught:
+        _admit()
+    assert caught.value.retry_after == 60  # 500 / 2, at most a minute
+
+
 def test_old_history_and_abandoned_rows_do_not_count(admitting, alice):
     _finished(alice, 5, seconds=50.0, ago=timedelta(minutes=30))  # a slow spell long ago says nothing now
     assert admission.service_seconds() is None

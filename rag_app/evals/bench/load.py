@@ -141,7 +141,7 @@ def lines(report: Mapping[str, Any]) -> list[str]:
     """The report as a few readable lines."""
     asks, server, uploads, load = (report[k] for k in ("asks", "server", "uploads", "load_average"))
     return [
-        f"{report['askers']} askers ({asks['by_mode']}) for {report['seconds']} s, client timeout "
+        f"{report['askers']} askers (questions by mode {asks['by_mode']}) for {report['seconds']} s, client timeout "
         f"{report['client_timeout']} s: {asks['asks']} questions, status codes {asks['status_codes']}, "
         f"5xx {asks['http_5xx']} (busy with Retry-After {asks['http_5xx_busy_with_retry_after']}), "
         f"429 {asks['http_429']}",
