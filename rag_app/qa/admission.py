@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from rag_app.errors import ApplicationError
@@ -23,12 +24,18 @@ _BUSY = (Answer.Status.PENDING, Answer.Status.STREAMING)
 # average, and the last in line should still finish before the deadline cancels it.
 _BUDGET_SHARE = 0.6
 _RECENT = 20  # finished answers the pace is taken from
+_MIN_SAMPLES = 3  # fewer say too little: the first answers of a burst are the fast ones
 _RECENT_MINUTES = 10  # older ones say little about the load now
 _LOCK_KEY = 0x5241_4751  # one advisory lock: admissions take turns, so a burst cannot all see room at once
 
 
 def service_seconds() -> float | None:
-    """How long a worker took per answer lately (the 75th percentile, queue wait excluded); None without history."""
+    """How long an answer takes now; None while that is not known.
+
+    The 75th percentile of the recent answers' worker time (queue wait excluded), once there are a few, and
+    never less than the age of the oldest question still unfinished: when the workers slow down, the answers
+    under way say so long before they finish.
+    """
     since = timezone.now() - timedelta(minutes=_RECENT_MINUTES)
     rows = (
         Answer.objects.filter(status=Answer.Status.DONE, finished_at__gte=since)
@@ -36,15 +43,21 @@ def service_seconds() -> float | None:
         .values_list("duration_ms", "queue_ms")[:_RECENT]
     )
     spans = sorted(max(0, duration - (queue or 0)) / 1000 for duration, queue in rows)
-    if not spans:
+    if len(spans) < _MIN_SAMPLES:
         return None
-    return spans[min(len(spans) - 1, math.ceil(0.75 * len(spans)) - 1)]
+    pace = spans[min(len(spans) - 1, math.ceil(0.75 * len(spans)) - 1)]
+    oldest = _unfinished().order_by("created_at").values_list("created_at", flat=True).first()
+    return pace if oldest is None else max(pace, (timezone.now() - oldest).total_seconds())
+
+
+def _unfinished() -> QuerySet[Answer]:
+    since = timezone.now() - timedelta(seconds=settings.ANSWER_TIMEOUT)
+    return Answer.objects.filter(status__in=_BUSY, created_at__gte=since)
 
 
 def in_flight() -> int:
     """Questions asked and not yet final (older ones are the reaper's, not the workers' load)."""
-    since = timezone.now() - timedelta(seconds=settings.ANSWER_TIMEOUT)
-    return Answer.objects.filter(status__in=_BUSY, created_at__gte=since).count()
+    return _unfinished().count()
 
 
 def expected_seconds(*, ahead: int, workers: int, service: float) -> float:

@@ -74,6 +74,16 @@ def test_a_free_worker_takes_a_question_whatever_the_pace_but_nothing_queues_beh
     assert caught.value.retry_after == 60  # 500 / 2, at most a minute
 
 
+def test_a_few_fast_first_answers_or_slow_ones_under_way_do_not_make_a_fast_pace(admitting, alice):
+    _finished(alice, 2, seconds=5.0)
+    assert admission.service_seconds() is None  # two are too few to trust
+    _finished(alice, 1, seconds=5.0)
+    assert admission.service_seconds() == 5.0
+    running = _asked(alice, 1, Answer.Status.STREAMING)
+    Answer.objects.filter(pk=running[0].pk).update(created_at=timezone.now() - timedelta(seconds=40))
+    assert admission.service_seconds() == pytest.approx(40.0, abs=2)  # the one under way is slower
+
+
 def test_old_history_and_abandoned_rows_do_not_count(admitting, alice):
     _finished(alice, 5, seconds=50.0, ago=timedelta(minutes=30))  # a slow spell long ago says nothing now
     assert admission.service_seconds() is None
