@@ -30,12 +30,25 @@ class ServiceError(Exception):
 class ApplicationError(Exception):
     """A failure the user can act on; `status` is the HTTP status the API answers with."""
 
-    def __init__(self, message: str, *, status: int = 400, code: str = "invalid", support_id: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        code: str = "invalid",
+        support_id: str = "",
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
         self.support_id = support_id
+        self.retry_after = retry_after  # seconds, sent as Retry-After (a busy refusal)
+
+    def headers(self) -> dict[str, str]:
+        """The HTTP headers that go with this error."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -58,7 +71,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if request is not None and getattr(getattr(request, "accepted_renderer", None), "format", "") in ("sse", "csv"):
         request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, support_id=exc.support_id), status=exc.status)
+        return Response(
+            error_body(exc.code, exc.message, support_id=exc.support_id), status=exc.status, headers=exc.headers()
+        )
     if isinstance(exc, redis.RedisError | kombu.exceptions.OperationalError):  # the queue's Redis is down
         message = "The message queue (Redis) is unavailable; try again in a minute."
         return Response(error_body("queue_unavailable", message), status=503)

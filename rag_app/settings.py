@@ -376,6 +376,12 @@ RETRIEVAL_MIN_SCORE = env_float("RETRIEVAL_MIN_SCORE", 0.3, minimum=-1.0)
 KEYWORD_MIN_COVERAGE = env_float("KEYWORD_MIN_COVERAGE", 0.5)
 ANSWER_TIMEOUT = env_float("ANSWER_TIMEOUT", 300.0, minimum=1.0)
 ANSWER_MAX_TOKENS = env_int("ANSWER_MAX_TOKENS", 256, minimum=1)
+# Admission control (rag_app/qa/admission.py): a question is refused at once (503 "busy", Retry-After) unless,
+# at the pace of recent answers, the answer workers (WORKER_CONCURRENCY threads, as in the Procfile) would
+# answer it well within ANSWER_TIMEOUT; never more than ANSWER_MAX_IN_FLIGHT questions queued or running.
+ANSWER_ADMISSION = env_bool("ANSWER_ADMISSION", True)
+ANSWER_WORKERS = env_int("WORKER_CONCURRENCY", 8, minimum=1)
+ANSWER_MAX_IN_FLIGHT = env_int("ANSWER_MAX_IN_FLIGHT", 4 * ANSWER_WORKERS, minimum=1)
 ANSWER_TEMPERATURE = env_float("ANSWER_TEMPERATURE", 0.0)
 # A batch keeps at most BATCH_CONCURRENCY of its questions queued or running at once, so one big batch
 # never stands in front of everyone's interactive questions on the Q&A queue.

@@ -24,3 +24,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 # Throttle counters in this process's memory (the live server's thread shares it), emptied before each
 # test by tests/conftest.py: Redis would share them with other runs on the machine.
 CACHES["throttle"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}  # noqa: F405
+# Admission control counts every unfinished answer, and most tests have no worker to finish them: off here,
+# on in the tests of it (tests/qa/test_admission.py) and in the load smoke.
+ANSWER_ADMISSION = False

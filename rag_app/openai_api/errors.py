@@ -39,7 +39,9 @@ def _message(detail: Any) -> str:
 def openai_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every error of /v1/ in OpenAI's shape (DRF's own responses reshaped, headers such as Retry-After kept)."""
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.message, status_code=exc.status, code=exc.code), status=exc.status)
+        return Response(
+            error_body(exc.message, status_code=exc.status, code=exc.code), status=exc.status, headers=exc.headers()
+        )
     response = exception_handler(exc, context)
     if response is None:
         return None

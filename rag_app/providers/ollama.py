@@ -39,23 +39,32 @@ PROBE_TEXT = "Ollama embedding probe."
 # What each role needs from /api/show "capabilities" (servers older than 0.6.4 do not report them).
 _ROLE_CAPABILITY: dict[str, str] = {"chat": "completion", "vision": "vision", "embeddings": "embedding"}
 
-_clients: dict[tuple[int, str, float, str], ollama.Client] = {}
+_clients: dict[tuple[int, str, float, float, str], ollama.Client] = {}
 _clients_lock = threading.Lock()
 
 
-def client_for(endpoint: Endpoint) -> ollama.Client:
+def stream_read_timeout(endpoint: Endpoint) -> float:
+    """A streamed answer's server must send each piece (the first token, then each next) within this."""
+    return min(endpoint.timeout, settings.PROVIDER_FIRST_TOKEN_TIMEOUT)
+
+
+def client_for(endpoint: Endpoint, *, streaming: bool = False) -> ollama.Client:
     """The process's one client for this server and timeout, so that connections are pooled.
 
-    The process id is part of the key: a client inherited through fork (Celery prefork) would share
-    its sockets with the parent.
+    A streaming client waits at most PROVIDER_FIRST_TOKEN_TIMEOUT for each read, so a server that accepts and
+    never answers fails over after it, not after PROVIDER_TIMEOUT; a whole answer in one response (embeddings,
+    an image caption) may take the endpoint's full timeout. The process id is part of the key: a client
+    inherited through fork (Celery prefork) would share its sockets with the parent.
     """
-    key = (os.getpid(), endpoint.base_url, endpoint.timeout, endpoint.api_key)
+    read = stream_read_timeout(endpoint) if streaming else endpoint.timeout
+    key = (os.getpid(), endpoint.base_url, endpoint.timeout, read, endpoint.api_key)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
             # Behind an authenticating proxy; without it the SDK falls back to $OLLAMA_API_KEY.
             headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else None
-            client = ollama.Client(host=endpoint.base_url, timeout=endpoint.timeout, headers=headers)
+            timeout = httpx.Timeout(endpoint.timeout, read=read)
+            client = ollama.Client(host=endpoint.base_url, timeout=timeout, headers=headers)
             _clients[key] = client
         return client
 
@@ -69,8 +78,11 @@ def canonical_name(name: str) -> str:
     return name if ":" in last else f"{name}:latest"
 
 
-def provider_error(exc: Exception, endpoint: Endpoint, doing: str) -> ProviderError:
-    """Translate an SDK or transport failure into a ProviderError an operator can act on."""
+def provider_error(exc: Exception, endpoint: Endpoint, doing: str, *, read_limit: float | None = None) -> ProviderError:
+    """Translate an SDK or transport failure into a ProviderError an operator can act on.
+
+    read_limit: a streamed call's wait for each piece, when shorter than the endpoint's timeout.
+    """
     url, model = endpoint.base_url, endpoint.model
     if isinstance(exc, ollama.ResponseError):
         status, said = exc.status_code, str(exc.error).strip()
@@ -100,6 +112,13 @@ def provider_error(exc: Exception, endpoint: Endpoint, doing: str) -> ProviderEr
             f"Ollama at {url} refused {doing} with '{model}' (HTTP {status}: {said}); "
             "check the model name and that the model supports this role",
             permanent=True,
+            provider=NAME,
+        )
+    if isinstance(exc, httpx.ReadTimeout) and read_limit is not None and read_limit < endpoint.timeout:
+        return ProviderError(
+            f"Ollama at {url} sent nothing for {read_limit:g} s while {doing} with '{model}' "
+            "(PROVIDER_FIRST_TOKEN_TIMEOUT): it may be hung or overloaded; retry, or raise the timeout",
+            permanent=False,
             provider=NAME,
         )
     if isinstance(exc, httpx.TimeoutException):
@@ -154,11 +173,11 @@ _CALL_ERRORS = (
 
 
 @contextlib.contextmanager
-def _calling(endpoint: Endpoint, doing: str) -> Iterator[None]:
+def _calling(endpoint: Endpoint, doing: str, *, read_limit: float | None = None) -> Iterator[None]:
     try:
         yield
     except _CALL_ERRORS as exc:
-        raise provider_error(exc, endpoint, doing) from exc
+        raise provider_error(exc, endpoint, doing, read_limit=read_limit) from exc
 
 
 def _options(
@@ -188,8 +207,8 @@ class OllamaChatModel(ChatModel):
     ) -> Iterator[ChatDelta]:
         endpoint = self.endpoint
         final: ollama.ChatResponse | None = None
-        with _calling(endpoint, "generating an answer"):
-            parts = client_for(endpoint).chat(
+        with _calling(endpoint, "generating an answer", read_limit=stream_read_timeout(endpoint)):
+            parts = client_for(endpoint, streaming=True).chat(
                 model=self.model,
                 messages=[{"role": m.role, "content": m.content} for m in messages],
                 stream=True,

@@ -151,14 +151,18 @@ def question_batch_progress(*, batch_id: int) -> QuestionBatch | None:
             batch.status = QuestionBatch.Status.FAILED if all_failed else QuestionBatch.Status.DONE
         elif batch.done and batch.status == QuestionBatch.Status.QUEUED:
             batch.status = QuestionBatch.Status.RUNNING
-        upcoming = (
+        # Compare, then send, under the row lock: only while fewer than BATCH_CONCURRENCY of the questions
+        # already handed out are unfinished. A redelivered message (acks_late) of a question that already
+        # handed on its turn then finds the batch full and sends nothing (it used to send one more), and a
+        # hand-off lost with a dead worker is made up by the next finisher or the reaper.
+        in_flight = batch.questions.filter(position__lt=batch.next_position, answer__status__in=_BUSY).count()
+        room = max(0, settings.BATCH_CONCURRENCY - in_flight)
+        upcoming = list(
             batch.questions.filter(position__gte=batch.next_position)
             .order_by("position")
-            .values_list("answer_id", "position")
-            .first()
+            .values_list("answer_id", "position")[:room]
         )
-        if upcoming is not None:
-            next_answer, position = upcoming
+        for next_answer, position in upcoming:
             batch.next_position = position + 1
             Answer.objects.filter(pk=next_answer).update(resend_at=leases.resend_after(FIRST_RESEND_SECONDS))
             leases.send_on_commit(batch_question_answer_task, batch_id, next_answer, row=(Answer, next_answer))

@@ -11,7 +11,7 @@ from django.db import transaction
 from documents import selectors as document_selectors
 from rag_app import leases
 from rag_app.errors import ApplicationError
-from rag_app.qa import stream
+from rag_app.qa import admission, stream
 from rag_app.qa.models import Answer, Conversation
 from rag_app.qa.retrieval import Scope
 
@@ -44,6 +44,7 @@ def answer_create(
         raise ApplicationError(f"No such documents: {sorted(unknown)}.", code="unknown_documents")
     scope = Scope(tuple(sorted(set(document_ids))), tuple(sorted({t.strip().lower() for t in tags if t.strip()})))
     with transaction.atomic():
+        admission.answer_admit()  # busy: a quick 503 with Retry-After, nothing kept
         conversation = (
             Conversation.objects.create(owner=owner, title=question[:MAX_TITLE_CHARS])
             if conversation_id is None

@@ -143,3 +143,36 @@ def test_conversation_lists_leave_out_batch_questions_which_stay_reachable_by_id
     in_batch = Conversation.objects.get(answers__batch_question__batch=created)
     assert [c["id"] for c in alice_api.get("/api/conversations/").json()["results"]] == [own.pk]
     assert alice_api.get(f"/api/conversations/{in_batch.pk}/").json()["answers"][0]["question"] == "From the batch?"
+
+
+def test_a_redelivered_question_never_takes_the_batch_past_its_concurrency(
+    alice, settings, django_capture_on_commit_callbacks
+):
+    settings.BATCH_CONCURRENCY = 2
+    created = create(alice, ["One?", "Two?", "Three?", "Four?"])
+    first, second, *_ = Answer.objects.filter(batch_question__batch=created).order_by("batch_question__position")
+    Answer.objects.filter(pk=first.pk).update(status=Answer.Status.DONE)  # answered: its turn passes on
+    with django_capture_on_commit_callbacks(execute=False) as handed_on:
+        batch.batch_question_answer(batch_id=created.pk, answer_id=first.pk)
+    assert len(handed_on) == 1
+    created.refresh_from_db()
+    assert created.next_position == 3
+
+    # The same message again (acks_late redelivery): two questions are still in flight, so nothing more is sent.
+    with django_capture_on_commit_callbacks(execute=False) as redelivered:
+        batch.batch_question_answer(batch_id=created.pk, answer_id=first.pk)
+    assert redelivered == []
+    created.refresh_from_db()
+    assert created.next_position == 3
+    in_flight = Answer.objects.filter(
+        batch_question__batch=created, batch_question__position__lt=created.next_position, status__in=batch._BUSY
+    )
+    assert in_flight.count() == settings.BATCH_CONCURRENCY
+
+    # A hand-off lost with a dead worker is made up by the next progress count, up to the concurrency.
+    Answer.objects.filter(pk=second.pk).update(status=Answer.Status.FAILED)
+    with django_capture_on_commit_callbacks(execute=False) as made_up:
+        batch.question_batch_progress(batch_id=created.pk)
+    assert len(made_up) == 1
+    created.refresh_from_db()
+    assert created.next_position == 4
