@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import json
 import logging
+import os
 import random
 import sys
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from tqdm import tqdm
 from rag_app.accounts.services import token_create
 from rag_app.evals import corpus, evaluation
 from rag_app.evals import qa_bench as bench
-from rag_app.evals.bench import calls
+from rag_app.evals.bench import calls, cpu
 from rag_app.evals.bench import report as report_files
 from rag_app.evals.bench.metrics import RequestResult, percentile, summarize
 from rag_app.evals.bench.runner import run_concurrently
@@ -120,18 +121,23 @@ class Command(BaseCommand):
     def _level(self, level: int, questions: list[str], requests: int) -> dict[str, Any]:
         count = requests or max(16, 2 * level)
         picked = list(itertools.islice(itertools.cycle(questions), count))
-        with self._load() as app_load:
+        with self._load() as app_load, self._cpu() as app_cpu:
             asked, app_wall = self._ask_all(picked, level, f"app    x{level}")
         overheads = [o for one, answer in asked if answer is not None and (o := bench.complete(one, answer))]
-        app = summarize([one.result for one, _ in asked], app_wall) | app_load.summary()
-        with _progress(count, f"direct x{level}") as tick, self._load() as direct_load:
+        app = summarize([one.result for one, _ in asked], app_wall) | app_load.summary() | _cpu_figures(app_cpu, count)
+        with _progress(count, f"direct x{level}") as tick, self._load() as direct_load, self._cpu() as direct_cpu:
             direct_results, direct_wall = run_concurrently(
-                lambda q: calls.timed_chat(self.direct, self.prompts[q], max_tokens=settings.ANSWER_MAX_TOKENS),
+                lambda q: calls.timed_chat(
+                    self.direct,
+                    self.prompts[q],
+                    max_tokens=settings.ANSWER_MAX_TOKENS,
+                    repetition=self.prompts[q].repetition(),
+                ),
                 picked,
                 level,
                 progress=tick,
             )
-        direct = summarize(direct_results, direct_wall) | direct_load.summary()
+        direct = summarize(direct_results, direct_wall) | direct_load.summary() | _cpu_figures(direct_cpu, count)
         return {
             "concurrency": level,
             "requests": count,
@@ -149,6 +155,14 @@ class Command(BaseCommand):
             },
         }
 
+    def _cpu(self) -> cpu.CpuMeter:
+        """Count the CPU of the app's stack (BENCH_STACK_SID), the chat and embedding servers (BENCH_*_PID)."""
+        sessions = {"app": _env_int("BENCH_STACK_SID")}
+        for name in ("chat", "embed"):
+            pid = _env_int(f"BENCH_{name.upper()}_PID")
+            sessions[name] = cpu.session_of(pid) if pid else None
+        return cpu.CpuMeter(sessions)
+
     def _load(self) -> LoadSampler:
         """Watch the chat server's own count of requests in flight (a vLLM server says it; others do not)."""
         endpoint = self.direct.endpoint
@@ -164,6 +178,20 @@ class Command(BaseCommand):
             for path, errors in row["errors"].items():
                 for error in errors:
                     self.stdout.write(f"x{row['concurrency']} {path} error: {error}")
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _cpu_figures(meter: cpu.CpuMeter, answers: int) -> dict[str, float]:
+    """The meter's CPU seconds, each group's per answer, and the load average when the path ended."""
+    figures: dict[str, float] = meter.summary() | {"load_1m": round(os.getloadavg()[0], 2)}
+    for name in ("app", "chat", "embed", "bench", "machine"):
+        if f"cpu_{name}_s" in figures:
+            figures[f"cpu_{name}_ms_per_answer"] = round(figures[f"cpu_{name}_s"] * 1000 / max(1, answers), 1)
+    return figures
 
 
 def _flat(level: dict[str, Any]) -> dict[str, Any]:
@@ -185,6 +213,25 @@ TABLES = [
             ("direct_server_running_peak", "direct (peak)"),
             ("app_errors", "app errors"),
             ("direct_errors", "direct errors"),
+            ("app_load_1m", "load app"),
+            ("direct_load_1m", "load direct"),
+        ],
+    ),
+    (
+        "CPU ms per answer (app = the stack scripts/bench-qa started; chat, embed = the vLLM servers; bench = "
+        "this client; machine = every core busy, all processes) and busy cores on average:",
+        [
+            ("concurrency", "concurrency"),
+            ("app_cpu_app_ms_per_answer", "app stack"),
+            ("app_cpu_chat_ms_per_answer", "chat (app)"),
+            ("direct_cpu_chat_ms_per_answer", "chat (direct)"),
+            ("app_cpu_embed_ms_per_answer", "embed (app)"),
+            ("app_cpu_bench_ms_per_answer", "client (app)"),
+            ("direct_cpu_bench_ms_per_answer", "client (direct)"),
+            ("app_cpu_machine_ms_per_answer", "machine (app)"),
+            ("direct_cpu_machine_ms_per_answer", "machine (direct)"),
+            ("app_cpu_machine_cores", "busy cores app"),
+            ("direct_cpu_machine_cores", "busy cores direct"),
         ],
     ),
     (
