@@ -52,6 +52,13 @@ class Command(BaseCommand):
         parser.add_argument("--corpus", default=str(GOLDEN / "corpus"), help="folder ingested for the asker")
         parser.add_argument("--seed", type=int, default=1, help="order of the questions")
         parser.add_argument("--json", dest="json_out", help="also write every figure here")
+        parser.add_argument(
+            "--direct-sampling",
+            choices=("app", "defaults"),
+            default="app",
+            help="app: the direct path sends the repetition controls the app's answers used (like with like); "
+            "defaults: the server's defaults, as this command did before",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         levels = _levels(options["concurrency"])
@@ -68,6 +75,7 @@ class Command(BaseCommand):
         if endpoint is None or endpoint.kind == "local":
             raise CommandError("The chat provider is the in-process local model: set LLM_PROVIDER=vllm (or ollama).")
         self.direct = registry.build("chat", endpoint)
+        self.same_sampling = options["direct_sampling"] == "app"
         app_url = options["app_url"].rstrip("/")
         _check_app(app_url)
         self.stderr.write(f"ingesting {options['corpus']} for a throwaway asker ...")
@@ -82,7 +90,13 @@ class Command(BaseCommand):
                 self.client = client
                 self.prompts = self._warm_up(questions, endpoint.model)
                 rows = [self._level(level, questions, options["requests"]) for level in levels]
-        report = {"app_url": app_url, "provider": endpoint.kind, "model": endpoint.model, "levels": rows}
+        report = {
+            "app_url": app_url,
+            "provider": endpoint.kind,
+            "model": endpoint.model,
+            "direct_sampling": options["direct_sampling"],
+            "levels": rows,
+        }
         self._print(report)
         if options["json_out"]:
             Path(options["json_out"]).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -131,7 +145,7 @@ class Command(BaseCommand):
                     self.direct,
                     self.prompts[q],
                     max_tokens=settings.ANSWER_MAX_TOKENS,
-                    repetition=self.prompts[q].repetition(),
+                    repetition=self.prompts[q].repetition() if self.same_sampling else None,
                 ),
                 picked,
                 level,
@@ -169,7 +183,10 @@ class Command(BaseCommand):
         return LoadSampler(endpoint.base_url, enabled=endpoint.kind == "vllm")
 
     def _print(self, report: dict[str, Any]) -> None:
-        self.stdout.write(f"{report['provider']} {report['model']} through {report['app_url']} vs direct")
+        self.stdout.write(
+            f"{report['provider']} {report['model']} through {report['app_url']} vs direct "
+            f"(direct sampling: {report['direct_sampling']})"
+        )
         rows = [_flat(row) for row in report["levels"]]
         for title, columns in TABLES:
             self.stdout.write(f"\n{title}\n\n")
