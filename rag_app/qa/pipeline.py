@@ -28,7 +28,7 @@ from rag_app.qa.verification.loop_guard import LoopGuard
 
 log = logging.getLogger(__name__)
 
-FLUSH_SECONDS = 0.05  # tokens are sent in small groups: the first at once, then every 50 ms
+FLUSH_SECONDS = 0.2  # tokens are sent in groups: the first at once, then at most five events a second
 HISTORY_TURNS = 4
 WATCH_SECONDS = 0.25  # how often generation asks whether anyone still wants the answer
 ABANDON_GRACE_SECONDS = 10.0  # a closed stream may reconnect (a reload) within this before the answer stops
