@@ -35,6 +35,7 @@ class Event:
     id: str
     kind: str
     data: dict[str, Any]
+    raw: str = ""  # the data as JSON, as stored (Redis): relayed as it is, not parsed and dumped again
 
 
 def _redis() -> redis.Redis | None:
@@ -140,7 +141,7 @@ def read(answer_id: int, after: str, timeout: float) -> list[Event]:
     if client is not None:
         found: Any = client.xread({_key(answer_id): after or "0"}, block=max(1, int(timeout * 1000)))
         return [
-            Event(_text(event_id), _text(fields[b"kind"]), json.loads(fields[b"data"]))
+            Event(_text(event_id), _text(fields[b"kind"]), json.loads(fields[b"data"]), _text(fields[b"data"]))
             for _, entries in found
             for event_id, fields in entries
         ]
