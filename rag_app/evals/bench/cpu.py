@@ -1,4 +1,4 @@
-"""CPU seconds spent by groups of processes (the app's stack, the chat server, the benchmark) during a run (Linux)."""
+"""CPU seconds spent by process trees (the app's stack, the chat server, the benchmark) during a run (Linux)."""
 
 from __future__ import annotations
 
@@ -22,18 +22,29 @@ def _stat_fields(pid: str) -> list[str] | None:
     return text[text.rfind(")") + 2 :].split()
 
 
-def session_of(pid: int) -> int | None:
-    """The session id of a process (None if it is gone)."""
-    found = _stat_fields(str(pid))
-    return int(found[3]) if found else None
-
-
-def session_cpu(sid: int) -> float:
-    """User + system CPU seconds of the live processes (all their threads) in one session."""
-    total = 0
+def _processes() -> dict[int, list[str]]:
+    """Every live process's stat fields, by pid."""
+    found = {}
     for entry in _PROC.iterdir() if _PROC.is_dir() else ():
-        if entry.name.isdigit() and (found := _stat_fields(entry.name)) and int(found[3]) == sid:
-            total += int(found[11]) + int(found[12])  # utime, stime
+        if entry.name.isdigit() and (fields := _stat_fields(entry.name)):
+            found[int(entry.name)] = fields
+    return found
+
+
+def tree_cpu(root: int) -> float:
+    """User + system CPU seconds of a live process and all its descendants (each with all its threads).
+
+    A tree, not a session: honcho starts each process of a Procfile in a session of its own.
+    """
+    processes = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, fields in processes.items():
+        children.setdefault(int(fields[1]), []).append(pid)  # ppid
+    total, todo = 0, [root] if root in processes else []
+    while todo:
+        pid = todo.pop()
+        total += int(processes[pid][11]) + int(processes[pid][12])  # utime, stime
+        todo += children.get(pid, [])
     return total / _TICK
 
 
@@ -54,14 +65,14 @@ def self_cpu() -> float:
 
 
 class CpuMeter:
-    """CPU seconds per named session (and this process, and the machine) between entering and leaving a block."""
+    """CPU seconds per named process tree (and this process, and the machine) between entering and leaving a block."""
 
-    def __init__(self, sessions: Mapping[str, int | None]) -> None:
-        self.sessions = {name: sid for name, sid in sessions.items() if sid is not None}
+    def __init__(self, roots: Mapping[str, int | None]) -> None:
+        self.roots = {name: pid for name, pid in roots.items() if pid is not None}
         self.spent: dict[str, float] = {}
 
     def _read(self) -> dict[str, float]:
-        read = {name: session_cpu(sid) for name, sid in self.sessions.items()}
+        read = {name: tree_cpu(pid) for name, pid in self.roots.items()}
         return read | {"bench": self_cpu(), "machine": machine_busy(), "wall": time.monotonic()}
 
     def __enter__(self) -> CpuMeter:

@@ -170,12 +170,8 @@ class Command(BaseCommand):
         }
 
     def _cpu(self) -> cpu.CpuMeter:
-        """Count the CPU of the app's stack (BENCH_STACK_SID), the chat and embedding servers (BENCH_*_PID)."""
-        sessions = {"app": _env_int("BENCH_STACK_SID")}
-        for name in ("chat", "embed"):
-            pid = _env_int(f"BENCH_{name.upper()}_PID")
-            sessions[name] = cpu.session_of(pid) if pid else None
-        return cpu.CpuMeter(sessions)
+        """Count the CPU of the app's stack and the chat and embedding servers (process trees, BENCH_*_PID)."""
+        return cpu.CpuMeter({name: _env_int(f"BENCH_{name.upper()}_PID") for name in ("stack", "chat", "embed")})
 
     def _load(self) -> LoadSampler:
         """Watch the chat server's own count of requests in flight (a vLLM server says it; others do not)."""
@@ -205,7 +201,7 @@ def _env_int(name: str) -> int | None:
 def _cpu_figures(meter: cpu.CpuMeter, answers: int) -> dict[str, float]:
     """The meter's CPU seconds, each group's per answer, and the load average when the path ended."""
     figures: dict[str, float] = meter.summary() | {"load_1m": round(os.getloadavg()[0], 2)}
-    for name in ("app", "chat", "embed", "bench", "machine"):
+    for name in ("stack", "chat", "embed", "bench", "machine"):
         if f"cpu_{name}_s" in figures:
             figures[f"cpu_{name}_ms_per_answer"] = round(figures[f"cpu_{name}_s"] * 1000 / max(1, answers), 1)
     return figures
@@ -239,7 +235,7 @@ TABLES = [
         "this client; machine = every core busy, all processes) and busy cores on average:",
         [
             ("concurrency", "concurrency"),
-            ("app_cpu_app_ms_per_answer", "app stack"),
+            ("app_cpu_stack_ms_per_answer", "app stack"),
             ("app_cpu_chat_ms_per_answer", "chat (app)"),
             ("direct_cpu_chat_ms_per_answer", "chat (direct)"),
             ("app_cpu_embed_ms_per_answer", "embed (app)"),
