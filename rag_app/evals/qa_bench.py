@@ -9,12 +9,13 @@ from dataclasses import dataclass, fields
 import httpx
 
 from rag_app.evals.bench.metrics import RequestResult
-from rag_app.providers.base import Message
+from rag_app.providers.base import Message, Repetition
 from rag_app.qa import prompts
 from rag_app.qa.models import Answer
 from rag_app.qa.retrieval import Source
 
 _SOURCE_FIELDS = {f.name for f in fields(Source)}
+_REPETITION_FIELDS = {f.name for f in fields(Repetition)}
 
 
 @dataclass
@@ -87,3 +88,8 @@ class SentPrompt:
         """Rebuilt with the same template from what the answer's record keeps."""
         sources = [Source(**{k: v for k, v in c.items() if k in _SOURCE_FIELDS}) for c in self.answer.citations]
         return prompts.answer_messages(self.answer.standalone_question or self.answer.question, sources)
+
+    def repetition(self) -> Repetition:
+        """The repetition controls the worker sent with it (a frequency penalty costs the server work too)."""
+        sent = (self.answer.checks.get("generation") or {}).get("repetition") or {}
+        return Repetition(**{k: v for k, v in sent.items() if k in _REPETITION_FIELDS})

@@ -67,7 +67,10 @@ def events(answer: Answer, *, after: str = "0", user: Reader = None) -> Generato
                 continue
             for event in batch:
                 after = event.id
-                yield format_event(event.kind, failures.event_for(event.kind, event.data, user), event.id)
+                if event.raw and event.kind != "error":  # only an error is shown differently to different readers
+                    yield f"id: {event.id}\nevent: {event.kind}\ndata: {event.raw}\n\n"
+                else:
+                    yield format_event(event.kind, failures.event_for(event.kind, event.data, user), event.id)
                 if event.kind in _FINAL:
                     final = True
                     break

@@ -23,6 +23,7 @@ from rag_app.qa.models import AnswerEvent
 
 _POLL_SECONDS = 0.05
 _KEEP_SECONDS = 3600  # a client may reconnect (Last-Event-ID) within the hour
+_FINAL = frozenset({"done", "error"})
 _lock = threading.Lock()
 _clients: dict[str, redis.Redis] = {}
 
@@ -34,6 +35,7 @@ class Event:
     id: str
     kind: str
     data: dict[str, Any]
+    raw: str = ""  # the data as JSON, as stored (Redis): relayed as it is, not parsed and dumped again
 
 
 def _redis() -> redis.Redis | None:
@@ -114,9 +116,14 @@ class Publisher:
         self.seq += 1
         if self.client is not None:
             key = _key(self.answer_id)
-            pipe = self.client.pipeline()
+            if self.seq > 1 and kind not in _FINAL:
+                self.client.xadd(key, {"kind": kind, "data": json.dumps(data)})  # one command per event
+                return
+            # The first event sets the key's expiry for the whole answer (it cannot outlast ANSWER_TIMEOUT),
+            # the final one restarts it for the reconnect window; one round trip, no MULTI.
+            pipe = self.client.pipeline(transaction=False)
             pipe.xadd(key, {"kind": kind, "data": json.dumps(data)})
-            pipe.expire(key, _KEEP_SECONDS)
+            pipe.expire(key, _KEEP_SECONDS + (0 if kind in _FINAL else int(settings.ANSWER_TIMEOUT)))
             pipe.execute()
         else:
             try:
@@ -134,7 +141,7 @@ def read(answer_id: int, after: str, timeout: float) -> list[Event]:
     if client is not None:
         found: Any = client.xread({_key(answer_id): after or "0"}, block=max(1, int(timeout * 1000)))
         return [
-            Event(_text(event_id), _text(fields[b"kind"]), json.loads(fields[b"data"]))
+            Event(_text(event_id), _text(fields[b"kind"]), json.loads(fields[b"data"]), _text(fields[b"data"]))
             for _, entries in found
             for event_id, fields in entries
         ]

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from rag_app.evals.bench.metrics import RequestResult
 from rag_app.providers import kinds, registry
-from rag_app.providers.base import ChatModel, Embedder, Endpoint, Message, ProviderError, Role
+from rag_app.providers.base import ChatModel, Embedder, Endpoint, Message, ProviderError, Repetition, Role
 from rag_app.providers.config import RoleConfig
 
 
@@ -42,16 +42,19 @@ def model_for(kind: str, role: Role, *, layer: bool = False) -> Any:
     return registry.GuardedEmbedder(endpoint)
 
 
-def timed_chat(model: ChatModel, question: Prompt, *, max_tokens: int) -> RequestResult:
+def timed_chat(
+    model: ChatModel, question: Prompt, *, max_tokens: int, repetition: Repetition | None = None
+) -> RequestResult:
     """Stream one answer at temperature 0, stamping every chunk that carries text as it arrives.
 
     Output tokens are the server's completion count when it reports one, else the number of chunks.
+    repetition: the sampling controls to send (the ones an app answer used, so the server does the same work).
     """
     messages = question.messages()
     token_times: list[float] = []
     reported = 0
     start = time.perf_counter()
-    for delta in model.stream(messages, max_tokens=max_tokens, temperature=0.0):
+    for delta in model.stream(messages, max_tokens=max_tokens, temperature=0.0, repetition=repetition):
         if delta.text:
             token_times.append(time.perf_counter())
         if delta.usage is not None:

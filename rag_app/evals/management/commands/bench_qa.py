@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import json
 import logging
+import os
 import random
 import sys
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from tqdm import tqdm
 from rag_app.accounts.services import token_create
 from rag_app.evals import corpus, evaluation
 from rag_app.evals import qa_bench as bench
-from rag_app.evals.bench import calls
+from rag_app.evals.bench import calls, cpu
 from rag_app.evals.bench import report as report_files
 from rag_app.evals.bench.metrics import RequestResult, percentile, summarize
 from rag_app.evals.bench.runner import run_concurrently
@@ -51,6 +52,13 @@ class Command(BaseCommand):
         parser.add_argument("--corpus", default=str(GOLDEN / "corpus"), help="folder ingested for the asker")
         parser.add_argument("--seed", type=int, default=1, help="order of the questions")
         parser.add_argument("--json", dest="json_out", help="also write every figure here")
+        parser.add_argument(
+            "--direct-sampling",
+            choices=("app", "defaults"),
+            default="app",
+            help="app: the direct path sends the repetition controls the app's answers used (like with like); "
+            "defaults: the server's defaults, as this command did before",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         levels = _levels(options["concurrency"])
@@ -67,6 +75,7 @@ class Command(BaseCommand):
         if endpoint is None or endpoint.kind == "local":
             raise CommandError("The chat provider is the in-process local model: set LLM_PROVIDER=vllm (or ollama).")
         self.direct = registry.build("chat", endpoint)
+        self.same_sampling = options["direct_sampling"] == "app"
         app_url = options["app_url"].rstrip("/")
         _check_app(app_url)
         self.stderr.write(f"ingesting {options['corpus']} for a throwaway asker ...")
@@ -81,7 +90,13 @@ class Command(BaseCommand):
                 self.client = client
                 self.prompts = self._warm_up(questions, endpoint.model)
                 rows = [self._level(level, questions, options["requests"]) for level in levels]
-        report = {"app_url": app_url, "provider": endpoint.kind, "model": endpoint.model, "levels": rows}
+        report = {
+            "app_url": app_url,
+            "provider": endpoint.kind,
+            "model": endpoint.model,
+            "direct_sampling": options["direct_sampling"],
+            "levels": rows,
+        }
         self._print(report)
         if options["json_out"]:
             Path(options["json_out"]).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -120,18 +135,23 @@ class Command(BaseCommand):
     def _level(self, level: int, questions: list[str], requests: int) -> dict[str, Any]:
         count = requests or max(16, 2 * level)
         picked = list(itertools.islice(itertools.cycle(questions), count))
-        with self._load() as app_load:
+        with self._load() as app_load, self._cpu() as app_cpu:
             asked, app_wall = self._ask_all(picked, level, f"app    x{level}")
         overheads = [o for one, answer in asked if answer is not None and (o := bench.complete(one, answer))]
-        app = summarize([one.result for one, _ in asked], app_wall) | app_load.summary()
-        with _progress(count, f"direct x{level}") as tick, self._load() as direct_load:
+        app = summarize([one.result for one, _ in asked], app_wall) | app_load.summary() | _cpu_figures(app_cpu, count)
+        with _progress(count, f"direct x{level}") as tick, self._load() as direct_load, self._cpu() as direct_cpu:
             direct_results, direct_wall = run_concurrently(
-                lambda q: calls.timed_chat(self.direct, self.prompts[q], max_tokens=settings.ANSWER_MAX_TOKENS),
+                lambda q: calls.timed_chat(
+                    self.direct,
+                    self.prompts[q],
+                    max_tokens=settings.ANSWER_MAX_TOKENS,
+                    repetition=self.prompts[q].repetition() if self.same_sampling else None,
+                ),
                 picked,
                 level,
                 progress=tick,
             )
-        direct = summarize(direct_results, direct_wall) | direct_load.summary()
+        direct = summarize(direct_results, direct_wall) | direct_load.summary() | _cpu_figures(direct_cpu, count)
         return {
             "concurrency": level,
             "requests": count,
@@ -149,13 +169,20 @@ class Command(BaseCommand):
             },
         }
 
+    def _cpu(self) -> cpu.CpuMeter:
+        """Count the CPU of the app's stack and the chat and embedding servers (process trees, BENCH_*_PID)."""
+        return cpu.CpuMeter({name: _env_int(f"BENCH_{name.upper()}_PID") for name in ("stack", "chat", "embed")})
+
     def _load(self) -> LoadSampler:
         """Watch the chat server's own count of requests in flight (a vLLM server says it; others do not)."""
         endpoint = self.direct.endpoint
         return LoadSampler(endpoint.base_url, enabled=endpoint.kind == "vllm")
 
     def _print(self, report: dict[str, Any]) -> None:
-        self.stdout.write(f"{report['provider']} {report['model']} through {report['app_url']} vs direct")
+        self.stdout.write(
+            f"{report['provider']} {report['model']} through {report['app_url']} vs direct "
+            f"(direct sampling: {report['direct_sampling']})"
+        )
         rows = [_flat(row) for row in report["levels"]]
         for title, columns in TABLES:
             self.stdout.write(f"\n{title}\n\n")
@@ -164,6 +191,20 @@ class Command(BaseCommand):
             for path, errors in row["errors"].items():
                 for error in errors:
                     self.stdout.write(f"x{row['concurrency']} {path} error: {error}")
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _cpu_figures(meter: cpu.CpuMeter, answers: int) -> dict[str, float]:
+    """The meter's CPU seconds, each group's per answer, and the load average when the path ended."""
+    figures: dict[str, float] = meter.summary() | {"load_1m": round(os.getloadavg()[0], 2)}
+    for name in ("stack", "chat", "embed", "bench", "machine"):
+        if f"cpu_{name}_s" in figures:
+            figures[f"cpu_{name}_ms_per_answer"] = round(figures[f"cpu_{name}_s"] * 1000 / max(1, answers), 1)
+    return figures
 
 
 def _flat(level: dict[str, Any]) -> dict[str, Any]:
@@ -185,6 +226,25 @@ TABLES = [
             ("direct_server_running_peak", "direct (peak)"),
             ("app_errors", "app errors"),
             ("direct_errors", "direct errors"),
+            ("app_load_1m", "load app"),
+            ("direct_load_1m", "load direct"),
+        ],
+    ),
+    (
+        "CPU ms per answer (app = the stack scripts/bench-qa started; chat, embed = the vLLM servers; bench = "
+        "this client; machine = every core busy, all processes) and busy cores on average:",
+        [
+            ("concurrency", "concurrency"),
+            ("app_cpu_stack_ms_per_answer", "app stack"),
+            ("app_cpu_chat_ms_per_answer", "chat (app)"),
+            ("direct_cpu_chat_ms_per_answer", "chat (direct)"),
+            ("app_cpu_embed_ms_per_answer", "embed (app)"),
+            ("app_cpu_bench_ms_per_answer", "client (app)"),
+            ("direct_cpu_bench_ms_per_answer", "client (direct)"),
+            ("app_cpu_machine_ms_per_answer", "machine (app)"),
+            ("direct_cpu_machine_ms_per_answer", "machine (direct)"),
+            ("app_cpu_machine_cores", "busy cores app"),
+            ("direct_cpu_machine_cores", "busy cores direct"),
         ],
     ),
     (
