@@ -12,7 +12,7 @@ import collections
 import contextvars
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -177,17 +177,16 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
     answer says so) instead of the nearest noise or a passage sharing one common word.
     """
     spans = Spans()
-    with spans.span("check"):
-        embedder = index.embedder(owner.pk)
     depth = max(k * 4, 20)
     with spans.span("scope"):
         document_ids, note_ids = _scope_ids(owner, scope)
     calls: list[Any] = []
+    checked: Future[Embedder] = Future()
     nearest = _pool.submit(
         contextvars.copy_context().run,  # the thread sees this one's index name and deadline
         _nearest,
-        embedder,
         question,
+        checked,
         owner_id=owner.pk,
         depth=depth,
         document_ids=document_ids,
@@ -196,6 +195,13 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
         calls=calls,
     )
     try:
+        with spans.span("check"):  # while the question is embedded
+            try:
+                embedder = index.embedder(owner.pk)
+            except BaseException as exc:
+                checked.set_exception(exc)
+                raise
+            checked.set_result(embedder)
         with spans.span("keyword"):
             keyword_hits = keyword.search(
                 owner=owner, question=question, limit=depth, document_ids=document_ids, note_ids=note_ids
@@ -239,8 +245,8 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
 
 
 def _nearest(
-    embedder: Embedder,
     question: str,
+    checked: Future[Embedder],
     *,
     owner_id: int,
     depth: int,
@@ -249,9 +255,18 @@ def _nearest(
     spans: Spans,
     calls: list[Any],
 ) -> tuple[list[tuple[ItemKey, float]], bool]:
-    """(the owner's nearest passages to the question, whether its vector was cached); no database use."""
+    """(the owner's nearest passages to the question, whether its vector was cached); no database use.
+
+    The question is embedded at once; the index is searched only once `checked` holds the embedder the
+    index's check passed (it also migrates a legacy index first).
+    """
+    configured = registry.embedder()
     with spans.span("embed"):
-        vector, cached = query_vectors.vector(embedder, question, calls)
+        vector, cached = query_vectors.vector(configured, question, calls)
+    embedder = checked.result()
+    if embedder.endpoint != configured.endpoint:  # the configuration changed in between
+        with spans.span("embed"):
+            vector, cached = query_vectors.vector(embedder, question, calls)
     with spans.span("vector"):
         hits = index.search(vector, owner_id=owner_id, k=depth, document_ids=document_ids, note_ids=note_ids)
     return hits, cached
