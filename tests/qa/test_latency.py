@@ -33,7 +33,7 @@ def test_an_answer_records_its_stages_back_to_back_within_its_duration(alice):
     assert body["status"] == "done", body["error"]
     answer = Answer.objects.get(pk=body["id"])
     spans = answer.checks["spans_ms"]
-    assert list(spans) == STAGES
+    assert set(spans) == set(STAGES)  # jsonb keeps no key order
     assert all(ms >= 0 for ms in spans.values())
     assert spans["generate"] > 0  # the model streamed for a while
     # duration_ms is truncated to a whole millisecond after the last stage ended
