@@ -374,6 +374,9 @@ TASK_RETRIES = env_int("TASK_RETRIES", 5, minimum=0)  # other background work: n
 RETRIEVAL_TOP_K = env_int("RETRIEVAL_TOP_K", 4, minimum=1)
 RETRIEVAL_MIN_SCORE = env_float("RETRIEVAL_MIN_SCORE", 0.3, minimum=-1.0)
 KEYWORD_MIN_COVERAGE = env_float("KEYWORD_MIN_COVERAGE", 0.5)
+# Question vectors kept per process, by embedder and text (a repeated or retried question skips the
+# embedding call; issue 19); 0 turns the cache off.
+QUERY_VECTOR_CACHE = env_int("QUERY_VECTOR_CACHE", 512, minimum=0)
 ANSWER_TIMEOUT = env_float("ANSWER_TIMEOUT", 300.0, minimum=1.0)
 ANSWER_MAX_TOKENS = env_int("ANSWER_MAX_TOKENS", 256, minimum=1)
 # Admission control (rag_app/qa/admission.py): a question is refused at once (503 "busy", Retry-After) unless,

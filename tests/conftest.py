@@ -31,6 +31,7 @@ from rag_app.accounts.services import token_create
 from rag_app.index import fingerprint
 from rag_app.index import service as index
 from rag_app.providers import breaker, config
+from rag_app.qa.retrieval import query_vectors
 from tests.doubles.ollama import OllamaDouble
 from tests.processes import ROOT, free_port, stop, wait_for_line, wait_http
 
@@ -60,10 +61,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _fresh_provider_state() -> Iterator[None]:
-    """Every test starts with closed circuit breakers, no cached provider configuration, no fingerprint check."""
+    """Every test starts with closed circuit breakers, no cached provider configuration, no fingerprint check,
+    no cached question vector."""
     breaker.reset_all()
     config.invalidate()
     fingerprint.forget()
+    query_vectors.clear()
     yield
     breaker.reset_all()
     config.invalidate()

@@ -105,6 +105,11 @@ def _save_calls(rows: list[Any]) -> None:
         log.warning("could not record %s provider calls", len(rows), exc_info=True)
 
 
+def save_calls(rows: list[Any]) -> None:
+    """Record call-log rows collected by GuardedEmbedder.embed_unlogged."""
+    _save_calls(rows)
+
+
 def _record(role: Role, endpoint: Endpoint, started: float, error: ProviderError | None = None, **fields: Any) -> None:
     _save_calls([_call_row(role, endpoint, started, error, **fields)])
 
@@ -293,6 +298,13 @@ class GuardedEmbedder(Embedder):
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         return self._guarded(texts)
+
+    def embed_unlogged(self, texts: Sequence[str], calls: list[Any]) -> list[list[float]]:
+        """embed_batch without touching the database, so a pool thread may call it.
+
+        The call-log rows go into calls (even when it fails), for the caller's thread to save_calls.
+        """
+        return self._guarded(texts, calls)
 
     def embed_iter(self, texts: Sequence[str], *, batch_size: int | None = None) -> Iterator[list[list[float]]]:
         """Vectors batch by batch, in order, with up to EMBED_IN_FLIGHT requests in flight.

@@ -8,10 +8,11 @@ import operator
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
 
 from documents.models import Chunk, Document
 from notes.models import NoteChunk
@@ -88,29 +89,29 @@ def search(
 def _postgres(
     owner: User, words: list[str], limit: int, document_ids: list[int] | None, note_ids: list[int] | None
 ) -> list[KeywordHit]:
+    """Documents' and notes' passages ranked in one statement (UNION ALL): one round trip per question."""
     from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
     # The same expression as the GIN indexes (documents/notes migrations), so they are used.
     vector = SearchVector("text", config="english")
     query = functools.reduce(operator.or_, (SearchQuery(w, config="english") for w in words))
-    hits: list[KeywordHit] = []
-    sources: tuple[tuple[Source, QuerySet[Chunk] | QuerySet[NoteChunk], str], ...] = (
-        ("document", _chunks(owner, document_ids), "document_id"),
-        ("note", _note_chunks(owner, note_ids), "note_id"),
-    )
-    for kind, chunks, parent in sources:
-        ranked = (
+
+    def ranked(chunks: QuerySet[Any], kind: Source, parent: str) -> QuerySet[Any]:
+        rows: QuerySet[Any] = (
             chunks.annotate(search=vector)
             .filter(search=query)
-            .annotate(rank=SearchRank(vector, query, normalization=1))
-            .order_by("-rank")
-            .values_list(parent, "index", "rank", "text")[:limit]
+            .annotate(kind=Value(kind), parent=F(parent), rank=SearchRank(vector, query, normalization=1))
+            .values_list("kind", "parent", "index", "rank", "text")
         )
-        hits.extend(
-            KeywordHit(ItemKey(kind, parent_id, index), float(rank), coverage(words, text))
-            for parent_id, index, rank, text in ranked
-        )
-    return hits
+        return rows
+
+    both = ranked(_chunks(owner, document_ids), "document", "document_id").union(
+        ranked(_note_chunks(owner, note_ids), "note", "note_id"), all=True
+    )
+    return [
+        KeywordHit(ItemKey(kind, parent_id, index), float(rank), coverage(words, text))
+        for kind, parent_id, index, rank, text in both.order_by("-rank")[:limit]
+    ]
 
 
 def _bm25(

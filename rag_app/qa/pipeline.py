@@ -6,6 +6,7 @@ It runs in a Celery worker; its events reach the asker as they happen (rag_app/q
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import replace
@@ -171,17 +172,18 @@ def answer_generate(*, answer_id: int) -> Answer:
 
 
 def _generate(answer: Answer, publisher: stream.Publisher, watch: _Watch) -> None:
-    answer.queue_ms = _ms_since(answer)
-    answer.standalone_question = _standalone(answer)
+    marks = _Marks(answer)
+    answer.queue_ms = int(marks.stage("queue"))
+    answer.standalone_question, history_turns = _standalone(answer)
+    marks.stage("condense")
     watch.check()
-    retrieval_started = time.monotonic()
     retrieval = retrieve(
         owner=answer.owner,
         question=answer.standalone_question,
         k=settings.RETRIEVAL_TOP_K,
         scope=Scope(tuple(answer.scope.get("document_ids", ())), tuple(answer.scope.get("tags", ()))),
     )
-    answer.retrieval_ms = int((time.monotonic() - retrieval_started) * 1000)
+    answer.retrieval_ms = int(marks.stage("retrieve"))
     answer.embedding_provider, answer.embedding_model = retrieval.embedding_provider, retrieval.embedding_model
     prompt = prompts.ANSWER
     answer.prompt_name, answer.prompt_version = prompt.name, prompt.version
@@ -189,7 +191,12 @@ def _generate(answer: Answer, publisher: stream.Publisher, watch: _Watch) -> Non
         sources = _fit(answer, retrieval, prompt)
     finally:
         answer.retrieval = [c.as_dict() for c in retrieval.candidates]  # kept even when nothing fits
-    answer.checks = {"retrieval": retrieval.knobs.as_dict()}
+    answer.checks = {
+        "retrieval": retrieval.knobs.as_dict(),
+        "condense": {"history_turns": history_turns, "skipped": history_turns == 0},
+        "retrieval_spans_ms": {**retrieval.spans_ms, "vector_cached": retrieval.vector_cached},
+    }
+    marks.stage("prompt")
     tokens = _Tokens(publisher)
     if not sources:
         tokens.add(prompts.NOT_FOUND)
@@ -199,6 +206,7 @@ def _generate(answer: Answer, publisher: stream.Publisher, watch: _Watch) -> Non
     tokens.flush()
     if answer.first_token_ms is None:
         answer.first_token_ms = _ms_since(answer)
+    marks.split_at("first_token", "generate", at=answer.first_token_ms)
     _finalise(answer, text, sources)
     answer.status = Answer.Status.DONE
     publisher.send(
@@ -211,6 +219,30 @@ def _generate(answer: Answer, publisher: stream.Publisher, watch: _Watch) -> Non
             "truncated": answer.truncated,
         },
     )
+    marks.stage("finish")
+    answer.checks["spans_ms"] = marks.spans_ms
+
+
+class _Marks:
+    """The worker's stages, back to back from the question's arrival: their sum is the time so far."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer, self.last = answer, 0.0
+        self.spans_ms: dict[str, float] = {}
+
+    def stage(self, name: str) -> float:
+        """End the stage called name now; its ms (rounded down to 0.1)."""
+        now = (timezone.now() - self.answer.created_at).total_seconds() * 1000
+        ms = self.spans_ms[name] = math.floor(max(now - self.last, 0.0) * 10) / 10
+        self.last = max(now, self.last)
+        return ms
+
+    def split_at(self, first: str, second: str, *, at: float) -> None:
+        """End two stages now, the first ending at `at` ms (e.g. the first token), the second now."""
+        at = min(max(at, self.last), (timezone.now() - self.answer.created_at).total_seconds() * 1000)
+        self.spans_ms[first] = math.floor((at - self.last) * 10) / 10
+        self.last = at
+        self.stage(second)
 
 
 def repetition() -> Repetition:
@@ -317,15 +349,18 @@ def _fit(answer: Answer, retrieval: Retrieval, prompt: Prompt) -> list[Source]:
     return [replace(s, n=i) for i, s in enumerate(packing.kept, start=1)]
 
 
-def _standalone(answer: Answer) -> str:
-    """The question rewritten to stand alone when it follows earlier turns (for retrieval and prompt)."""
+def _standalone(answer: Answer) -> tuple[str, int]:
+    """(the question rewritten to stand alone when it follows earlier turns, how many turns it read).
+
+    Without history the question stands alone already: no model call (checks["condense"] says so).
+    """
     earlier = list(
         Answer.objects.filter(conversation=answer.conversation, status=Answer.Status.DONE, pk__lt=answer.pk)
         .order_by("-pk")
         .values_list("question", "text")[:HISTORY_TURNS]
     )
     if not earlier:
-        return answer.question
+        return answer.question, 0
     history = [(q, a[:600]) for q, a in reversed(earlier)]
     result = registry.chat_model().complete(
         prompts.condense_messages(history, answer.question), max_tokens=64, temperature=0
@@ -333,8 +368,8 @@ def _standalone(answer: Answer) -> str:
     rewritten = result.text.strip().splitlines()[0].strip(" \"'") if result.text.strip() else ""
     # A small model may ramble or echo: then fall back to the last question plus this one.
     if not rewritten or len(rewritten) > 3 * len(answer.question) + 200:
-        return f"{history[-1][0]} {answer.question}"
-    return rewritten
+        return f"{history[-1][0]} {answer.question}", len(earlier)
+    return rewritten, len(earlier)
 
 
 def _ms_since(answer: Answer) -> int:

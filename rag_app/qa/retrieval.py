@@ -1,13 +1,20 @@
 """Find the passages of a user's own material that best match a question.
 
 Vector and keyword search are fused by score (rag_app/qa/fusion.py), always scoped to the owner, and
-every passage is checked against the database before it can reach a prompt.
+every passage is checked against the database before it can reach a prompt. The question's embedding
+and vector search run in a pool thread while keyword search runs in the caller's (it needs the caller's
+database connection); each stage's time is recorded (Retrieval.spans_ms).
 """
 
 from __future__ import annotations
 
+import collections
+import contextvars
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -17,8 +24,57 @@ from documents import selectors
 from notes import selectors as note_selectors
 from notes.models import Note
 from rag_app.index import service as index
+from rag_app.index.items import ItemKey
+from rag_app.providers import registry
+from rag_app.providers.base import Embedder
 from rag_app.qa import fusion, keyword
 from rag_app.qa.keyword import Key
+from rag_app.qa.spans import Spans
+
+# Threads that embed questions and query Chroma while keyword search runs: one per answer in flight
+# (the worker runs up to WORKER_CONCURRENCY answers; a busy pool only queues, it never fails).
+_POOL_THREADS = 64
+_pool = ThreadPoolExecutor(max_workers=_POOL_THREADS, thread_name_prefix="retrieval")
+
+
+class QueryVectors:
+    """The question vectors this process computed, by (embedder endpoint, text): a small LRU.
+
+    The endpoint (provider kind, model, server) is the embedder's identity: another embedder misses, so
+    vectors of two models are never mixed. Safe to share between threads.
+    """
+
+    def __init__(self) -> None:
+        self._vectors: collections.OrderedDict[tuple[object, str], tuple[float, ...]] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def vector(self, embedder: Embedder, text: str, calls: list[Any]) -> tuple[tuple[float, ...], bool]:
+        """(the text's vector, whether it was cached); a computed one's call-log rows go into calls."""
+        key = (embedder.endpoint, text)
+        size = settings.QUERY_VECTOR_CACHE
+        with self._lock:
+            cached = self._vectors.get(key)
+            if cached is not None:
+                self._vectors.move_to_end(key)
+                return cached, True
+        if isinstance(embedder, registry.GuardedEmbedder):  # no database write in a pool thread
+            computed = tuple(embedder.embed_unlogged([text], calls)[0])
+        else:
+            computed = tuple(embedder.embed_one(text))
+        if size:
+            with self._lock:
+                self._vectors[key] = computed
+                while len(self._vectors) > size:
+                    self._vectors.popitem(last=False)
+        return computed, False
+
+    def clear(self) -> None:
+        """Forget every vector."""
+        with self._lock:
+            self._vectors.clear()
+
+
+query_vectors = QueryVectors()
 
 
 def fusion_knobs() -> fusion.Knobs:
@@ -107,6 +163,10 @@ class Retrieval:
     embedding_provider: str = ""
     embedding_model: str = ""
     knobs: fusion.Knobs = field(default_factory=fusion.Knobs)
+    # ms by stage: check (embedder fits the index), scope, embed + vector (one thread) alongside keyword
+    # (the other), fuse, verify (the database's word on the passages)
+    spans_ms: dict[str, float] = field(default_factory=dict)
+    vector_cached: bool = False
 
 
 def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> Retrieval:
@@ -116,42 +176,100 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
     the question's words (an exact name or code), so an off-topic question gets no sources (and the
     answer says so) instead of the nearest noise or a passage sharing one common word.
     """
-    embedder = index.embedder(owner.pk)
+    spans = Spans()
     depth = max(k * 4, 20)
-    document_ids, note_ids = _scope_ids(owner, scope)
-    candidates: dict[Key, Candidate] = {}
-    hits = index.search(
-        embedder.embed_one(question), owner_id=owner.pk, k=depth, document_ids=document_ids, note_ids=note_ids
+    with spans.span("scope"):
+        document_ids, note_ids = _scope_ids(owner, scope)
+    calls: list[Any] = []
+    checked: Future[Embedder] = Future()
+    nearest = _pool.submit(
+        contextvars.copy_context().run,  # the thread sees this one's index name and deadline
+        _nearest,
+        question,
+        checked,
+        owner_id=owner.pk,
+        depth=depth,
+        document_ids=document_ids,
+        note_ids=note_ids,
+        spans=spans,
+        calls=calls,
     )
-    for rank, (key, score) in enumerate(hits, start=1):
-        candidates[key] = Candidate(key, vector_rank=rank, vector_score=round(score, 4))
-    keyword_hits = keyword.search(
-        owner=owner, question=question, limit=depth, document_ids=document_ids, note_ids=note_ids
-    )
-    for rank, kw in enumerate(keyword_hits, start=1):
-        candidate = candidates.setdefault(kw.key, Candidate(kw.key))
-        candidate.keyword_rank, candidate.keyword_score = rank, round(kw.score, 4)
-        candidate.keyword_coverage = round(kw.coverage, 2)
-    knobs = fusion_knobs()
-    fusion.score(list(candidates.values()), knobs)
-    answerable = fusion.answerable(list(candidates.values()), knobs)
-    for c in candidates.values():
-        keywords_agree = (c.keyword_coverage or 0) >= settings.KEYWORD_MIN_COVERAGE
-        if not answerable:
-            c.status = "below refusal floor"
-        elif not keywords_agree and (c.vector_score or 0) < settings.RETRIEVAL_MIN_SCORE:
-            c.status = "below threshold"
-    passing = fusion.arrange([c for c in candidates.values() if c.status == "candidate"], k, knobs)
-    rest = sorted((c for c in candidates.values() if c.status != "candidate"), key=lambda c: -c.fused_score)
+    try:
+        with spans.span("check"):  # while the question is embedded
+            try:
+                embedder = index.embedder(owner.pk)
+            except BaseException as exc:
+                checked.set_exception(exc)
+                raise
+            checked.set_result(embedder)
+        with spans.span("keyword"):
+            keyword_hits = keyword.search(
+                owner=owner, question=question, limit=depth, document_ids=document_ids, note_ids=note_ids
+            )
+    finally:
+        wait([nearest])
+        if calls:
+            registry.save_calls(calls)  # the embedding's call-log row, from this thread's connection
+    hits, vector_cached = nearest.result()
+    with spans.span("fuse"):
+        candidates: dict[Key, Candidate] = {}
+        for rank, (key, score) in enumerate(hits, start=1):
+            candidates[key] = Candidate(key, vector_rank=rank, vector_score=round(score, 4))
+        for rank, kw in enumerate(keyword_hits, start=1):
+            candidate = candidates.setdefault(kw.key, Candidate(kw.key))
+            candidate.keyword_rank, candidate.keyword_score = rank, round(kw.score, 4)
+            candidate.keyword_coverage = round(kw.coverage, 2)
+        knobs = fusion_knobs()
+        fusion.score(list(candidates.values()), knobs)
+        answerable = fusion.answerable(list(candidates.values()), knobs)
+        for c in candidates.values():
+            keywords_agree = (c.keyword_coverage or 0) >= settings.KEYWORD_MIN_COVERAGE
+            if not answerable:
+                c.status = "below refusal floor"
+            elif not keywords_agree and (c.vector_score or 0) < settings.RETRIEVAL_MIN_SCORE:
+                c.status = "below threshold"
+        passing = fusion.arrange([c for c in candidates.values() if c.status == "candidate"], k, knobs)
+        rest = sorted((c for c in candidates.values() if c.status != "candidate"), key=lambda c: -c.fused_score)
     result = Retrieval(
         candidates=passing + rest,
         embedding_provider=embedder.endpoint.kind,
         embedding_model=embedder.endpoint.model,
         knobs=knobs,
+        vector_cached=vector_cached,
     )
-    result.sources = _verified_sources(owner, passing, k)
-    _name(owner, [c for c in result.candidates if not c.title])
+    with spans.span("verify"):
+        result.sources = _verified_sources(owner, passing, k)
+        _name(owner, [c for c in result.candidates if not c.title])
+    result.spans_ms = spans.as_dict()
     return result
+
+
+def _nearest(
+    question: str,
+    checked: Future[Embedder],
+    *,
+    owner_id: int,
+    depth: int,
+    document_ids: list[int] | None,
+    note_ids: list[int] | None,
+    spans: Spans,
+    calls: list[Any],
+) -> tuple[list[tuple[ItemKey, float]], bool]:
+    """(the owner's nearest passages to the question, whether its vector was cached); no database use.
+
+    The question is embedded at once; the index is searched only once `checked` holds the embedder the
+    index's check passed (it also migrates a legacy index first).
+    """
+    configured = registry.embedder()
+    with spans.span("embed"):
+        vector, cached = query_vectors.vector(configured, question, calls)
+    embedder = checked.result()
+    if embedder.endpoint != configured.endpoint:  # the configuration changed in between
+        with spans.span("embed"):
+            vector, cached = query_vectors.vector(embedder, question, calls)
+    with spans.span("vector"):
+        hits = index.search(vector, owner_id=owner_id, k=depth, document_ids=document_ids, note_ids=note_ids)
+    return hits, cached
 
 
 def _name(owner: User, candidates: Sequence[Candidate]) -> None:
