@@ -43,6 +43,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--spread", type=float, default=1.0, help="cluster noise (1: embedding-like; 0: no clusters, hardest)"
         )
+        parser.add_argument(
+            "--block", type=int, default=retrieval.BLOCK, help="vectors generated and inserted at a time"
+        )
+        parser.add_argument("--writers", type=int, default=4, help="upsert requests in flight while inserting (4)")
         parser.add_argument("--json", default="bench_retrieval.json", help="where to write the figures")
         parser.add_argument("--keep", action="store_true", help="leave the collections in Chroma afterwards")
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -57,27 +61,33 @@ class Command(BaseCommand):
         report.update({key: options[key] for key in ("owners", "uneven", "queries", "k", "seed", "spread")})
         results: list[dict[str, Any]] = []
         for n in retrieval.sizes(options["vectors"]):
-            data = retrieval.dataset(
+            data = retrieval.Synthetic(
                 n,
                 options["owners"],
                 queries=options["queries"],
                 uneven=options["uneven"],
                 seed=options["seed"],
                 spread=options["spread"],
+                block=options["block"],
             )
-            sizes = data.owner_sizes()
-            self.stdout.write(f"\n{n} vectors; owners hold {min(sizes.values())}..{max(sizes.values())} each")
+            self.stdout.write(f"\n{n} vectors, streamed {options['block']} at a time; {_load()}")
             self.stdout.write(retrieval.HEADER)
             for layout in options["layouts"]:
                 name = f"bench-retrieval-{uuid.uuid4().hex[:8]}"
                 try:
                     result = retrieval.run_layout(
-                        layout, data, name=name, k=options["k"], progress=not options["no_progress"]
+                        layout,
+                        data,
+                        name=name,
+                        k=options["k"],
+                        progress=not options["no_progress"],
+                        writers=options["writers"],
                     )
                 finally:
                     if not options["keep"]:
                         retrieval.drop(name)
-                self.stdout.write(result.row())
+                held = result.owner_sizes.values()
+                self.stdout.write(f"{result.row()}   owners hold {min(held)}..{max(held)}; {_load()}")
                 results.append({**result.to_dict(), "load_after": os.getloadavg()})
                 Path(options["json"]).write_text(json.dumps({**report, "results": results}, indent=2))
         self.stdout.write(f"\n{_load()}; figures written to {options['json']}")
