@@ -81,6 +81,7 @@ class Progress:
 
     def resumed(self, done: int, total: int) -> None:
         """Start this run at done: earlier runs stored the rest."""
+        log.info("Document %s: %s of %s passages indexed already, embedding the rest", self.document_id, done, total)
         self._start = done
         self.advance(done, total)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from rag_app import vectorstore
 from rag_app.index import service as index
-from rag_app.vectorstore import VectorItem
+from rag_app.vectorstore import Collection, VectorItem
 
 DIMENSION = 384
 BLOCK = 10_000  # vectors generated, exactly scored and inserted at a time (about 15 MB as float32)
@@ -94,9 +94,11 @@ class Synthetic:
             yield Block(start, self._draw(rng, count), owners)
 
 
-def dataset(n: int, owners: int, *, queries: int, uneven: bool, seed: int = 0, spread: float = 1.0) -> Dataset:
+def dataset(
+    n: int, owners: int, *, queries: int, uneven: bool, seed: int = 0, spread: float = 1.0, block: int = BLOCK
+) -> Dataset:
     """The whole of a small Synthetic stream in memory (tests)."""
-    stream = Synthetic(n, owners, queries=queries, uneven=uneven, seed=seed, spread=spread)
+    stream = Synthetic(n, owners, queries=queries, uneven=uneven, seed=seed, spread=spread, block=block)
     blocks = list(stream.blocks())
     return Dataset(
         vectors=np.concatenate([b.vectors for b in blocks]),
@@ -159,6 +161,7 @@ class LayoutResult:
     p50_ms: float
     p95_ms: float
     owner_sizes: dict[int, int] = field(default_factory=dict)
+    skipped: int = 0  # vectors an interrupted run had stored already (not timed here)
     hnsw: dict[str, int] = field(default_factory=dict)
 
     def row(self) -> str:
@@ -198,60 +201,108 @@ def _items(block: Block, rows: np.ndarray) -> list[VectorItem]:
     ]
 
 
+def stored(layout: str, name: str) -> int:
+    """How many vectors a layout's collections under name hold already (what an interrupted run wrote)."""
+    with index.using(name):
+        if LAYOUTS[layout][1]:
+            return sum(c.count() for c in index.owner_collections().values())
+        return index.legacy().count() if name in vectorstore.collection_names(name) else 0
+
+
 def run_layout(
-    layout: str, data: Synthetic, *, name: str, k: int, progress: bool = True, writers: int = 4
+    layout: str,
+    data: Synthetic,
+    *,
+    name: str,
+    k: int,
+    progress: bool = True,
+    writers: int = 4,
+    checkpoints: Sequence[int] = (),
+    on_result: Callable[[LayoutResult], None] | None = None,
 ) -> LayoutResult:
-    """Stream the vectors into one layout (writers upserts in flight), query it, measure; the caller drops it."""
+    """Stream the vectors into one layout (writers upserts in flight), query it, measure; the caller drops it.
+
+    At every checkpoint (a count of vectors) and at the end the queries are asked and scored against the
+    exact top-k of the vectors inserted so far; on_result hears each result. Blocks that an interrupted
+    run under the same name stored already are not written again (their exact top-k is recomputed).
+    """
     hnsw, per_owner = LAYOUTS[layout]
     shared = vectorstore.collection(name, hnsw=hnsw)
     exact = ExactTop(data.queries, data.askers, k)
     sizes = dict.fromkeys(range(1, data.owners + 1), 0)
+    already = stored(layout, name)
+    skip = already // data.block * data.block  # a partly written block is written again (upserts)
+    marks = sorted({c for c in checkpoints if 0 < c < data.n} | {data.n})
+    inserted, insert_s = 0, 0.0
+    result: LayoutResult | None = None
     bar = tqdm(total=data.n, desc=f"{layout} insert", unit="vec", disable=not progress, leave=False)
-    started = time.perf_counter()
     with index.using(name), ThreadPoolExecutor(writers) as pool:
         for block in data.blocks():
             exact.add(block)
             owners, counts = np.unique(block.owners, return_counts=True)
             sizes.update({int(o): sizes[int(o)] + int(c) for o, c in zip(owners, counts, strict=True)})
-            if per_owner:
-                writes = [(index.live(int(o)), np.flatnonzero(block.owners == o)) for o in owners]
-            else:  # slices of the block, so the shared collection gets as many requests in flight
-                writes = [(shared, rows) for rows in np.array_split(np.arange(len(block.owners)), writers)]
-            list(pool.map(lambda write, block=block: write[0].upsert(_items(block, write[1])), writes))
+            if block.start >= skip:
+                started = time.perf_counter()
+                if per_owner:
+                    writes = [(index.live(int(o)), np.flatnonzero(block.owners == o)) for o in owners]
+                else:  # slices of the block, so the shared collection gets as many requests in flight
+                    writes = [(shared, rows) for rows in np.array_split(np.arange(len(block.owners)), writers)]
+                list(pool.map(lambda write, block=block: write[0].upsert(_items(block, write[1])), writes))
+                insert_s += time.perf_counter() - started
+                inserted += len(block.owners)
             bar.update(len(block.owners))
-        insert_s = time.perf_counter() - started
+            done = block.start + len(block.owners)
+            if done >= marks[0] and done >= already:  # measured only when the index holds just these
+                while marks and done >= marks[0]:
+                    marks.pop(0)
+                result = _measure(layout, data, exact, sizes, shared=None if per_owner else shared, k=k)
+                result.vectors, result.skipped = done, min(skip, done)
+                result.insert_s = round(insert_s, 2)
+                result.inserts_per_s = round(inserted / insert_s, 1) if insert_s else 0.0
+                result.hnsw = dict(vectorstore.HNSW if hnsw is None else hnsw)
+                if on_result is not None:
+                    on_result(result)
+            if not marks:
+                break
         bar.close()
+    assert result is not None
+    return result
 
-        def ask(q: np.ndarray, owner: int) -> list[str]:
-            if per_owner:  # what index.search does: the owner's collection, no owner filter
-                return [h.id for h in index.live(owner).query(q.tolist(), k=k)]
-            return [h.id for h in shared.query(q.tolist(), k=k, where={"owner_id": owner})]
 
-        for owner in sorted({int(a) for a in data.askers}):  # load each index into the server's memory
-            ask(data.queries[0], owner)
-        recalls: list[float] = []
-        latencies: list[float] = []
-        by_asker: dict[int, list[float]] = {}
-        asked = zip(data.queries, data.askers, strict=True)
-        for number, (q, owner) in enumerate(
-            tqdm(asked, total=len(data.queries), desc=f"{layout} query", disable=not progress, leave=False)
-        ):
-            t0 = time.perf_counter()
-            found = ask(q, int(owner))
-            latencies.append((time.perf_counter() - t0) * 1000)
-            truth = exact.truth(number)
-            recall = len(truth & set(found)) / len(truth) if truth else 1.0
-            recalls.append(recall)
-            by_asker.setdefault(int(owner), []).append(recall)
+def _measure(
+    layout: str, data: Synthetic, exact: ExactTop, sizes: dict[int, int], *, shared: Collection | None, k: int
+) -> LayoutResult:
+    """Ask every query (per owner: that owner's collection, as index.search does; shared: filtered by owner)."""
+
+    def ask(q: np.ndarray, owner: int) -> list[str]:
+        if shared is None:
+            return [h.id for h in index.live(owner).query(q.tolist(), k=k)]
+        return [h.id for h in shared.query(q.tolist(), k=k, where={"owner_id": owner})]
+
     held = {o: c for o, c in sizes.items() if c}
+    for owner in sorted({int(a) for a in data.askers} & set(held)):  # load each index into the server's memory
+        ask(data.queries[0], owner)
+    recalls: list[float] = []
+    latencies: list[float] = []
+    by_asker: dict[int, list[float]] = {}
+    for number, (q, owner) in enumerate(zip(data.queries, data.askers, strict=True)):
+        if int(owner) not in held:
+            continue
+        t0 = time.perf_counter()
+        found = ask(q, int(owner))
+        latencies.append((time.perf_counter() - t0) * 1000)
+        truth = exact.truth(number)
+        recall = len(truth & set(found)) / len(truth)
+        recalls.append(recall)
+        by_asker.setdefault(int(owner), []).append(recall)
     smallest = min(held, key=lambda o: held[o])
     return LayoutResult(
         layout=layout,
-        vectors=data.n,
+        vectors=sum(held.values()),
         owners=len(held),
-        collections=len(held) if per_owner else 1,
-        insert_s=round(insert_s, 2),
-        inserts_per_s=round(data.n / insert_s, 1),
+        collections=len(held) if shared is None else 1,
+        insert_s=0.0,
+        inserts_per_s=0.0,
         queries=len(recalls),
         recall_mean=round(statistics.fmean(recalls), 4),
         recall_min=round(min(recalls), 2),
@@ -259,7 +310,6 @@ def run_layout(
         p50_ms=round(float(np.percentile(latencies, 50)), 2),
         p95_ms=round(float(np.percentile(latencies, 95)), 2),
         owner_sizes=held,
-        hnsw=dict(vectorstore.HNSW if hnsw is None else hnsw),
     )
 
 

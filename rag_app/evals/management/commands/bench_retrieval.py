@@ -49,6 +49,12 @@ class Command(BaseCommand):
         parser.add_argument("--writers", type=int, default=4, help="upsert requests in flight while inserting (4)")
         parser.add_argument("--json", default="bench_retrieval.json", help="where to write the figures")
         parser.add_argument("--keep", action="store_true", help="leave the collections in Chroma afterwards")
+        parser.add_argument(
+            "--name", default="", help="collection name (default: a new one); a run under a kept name resumes it"
+        )
+        parser.add_argument(
+            "--checkpoints", nargs="*", default=[], help="also measure when this many are inserted: 100k 250k ..."
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -73,21 +79,29 @@ class Command(BaseCommand):
             self.stdout.write(f"\n{n} vectors, streamed {options['block']} at a time; {_load()}")
             self.stdout.write(retrieval.HEADER)
             for layout in options["layouts"]:
-                name = f"bench-retrieval-{uuid.uuid4().hex[:8]}"
+                name = options["name"] or f"bench-retrieval-{uuid.uuid4().hex[:8]}"
+                kept = retrieval.stored(layout, name)
+                if kept:
+                    self.stdout.write(f"resuming {name}: {kept} vectors stored already")
+
+                def show(result: retrieval.LayoutResult, name: str = name) -> None:
+                    held = result.owner_sizes.values()
+                    self.stdout.write(f"{result.row()}   owners hold {min(held)}..{max(held)}; {_load()}")
+                    results.append({**result.to_dict(), "collection": name, "load_after": os.getloadavg()})
+                    Path(options["json"]).write_text(json.dumps({**report, "results": results}, indent=2))
+
                 try:
-                    result = retrieval.run_layout(
+                    retrieval.run_layout(
                         layout,
                         data,
                         name=name,
                         k=options["k"],
                         progress=not options["no_progress"],
                         writers=options["writers"],
+                        checkpoints=list(retrieval.sizes(options["checkpoints"])),
+                        on_result=show,
                     )
                 finally:
                     if not options["keep"]:
                         retrieval.drop(name)
-                held = result.owner_sizes.values()
-                self.stdout.write(f"{result.row()}   owners hold {min(held)}..{max(held)}; {_load()}")
-                results.append({**result.to_dict(), "load_after": os.getloadavg()})
-                Path(options["json"]).write_text(json.dumps({**report, "results": results}, indent=2))
         self.stdout.write(f"\n{_load()}; figures written to {options['json']}")
