@@ -81,6 +81,7 @@ class Progress:
 
     def resumed(self, done: int, total: int) -> None:
         """Start this run at done: earlier runs stored the rest."""
+        log.info("Document %s: %s of %s passages indexed already, embedding the rest", self.document_id, done, total)
         self._start = done
         self.advance(done, total)
 
@@ -89,6 +90,10 @@ class Progress:
         self._last = time.monotonic()
         if not Document.objects.filter(pk=self.document_id).update(**fields):
             raise DocumentGone(self.document_id)
+
+    def late(self) -> bool:
+        """Whether this run's time budget is spent."""
+        return self._late()
 
     def _late(self) -> bool:
         return self.deadline is not None and self.clock() > self.deadline
@@ -118,6 +123,8 @@ def run(document: Document, *, deadline: float | None = None, lost: threading.Ev
     resume = _stored_unchanged(document, passages)
     if not resume:
         _store_chunks(document, passages)
+        if progress.late():  # a huge file's chunks took the budget: they are kept, and the next run embeds them
+            raise IngestPaused(0, len(passages))
     index_passages(document, passages, progress=progress, resume=resume)
     progress.stage(Document.Stage.STORING, total=1)
     numbers = [p.number for p in extracted.pages if p.number is not None]

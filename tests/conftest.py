@@ -112,7 +112,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    wait_http(f"{url}/api/v2/heartbeat", proc, log, timeout=60)
+    wait_http(f"{url}/api/v2/heartbeat", proc, log, timeout=300)  # a loaded shared machine starts it slowly
     _set_for_the_session("CHROMA_URL", url)
     yield url
     stop(proc)

@@ -10,6 +10,7 @@ import contextlib
 import contextvars
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
 
@@ -30,6 +31,7 @@ class KeepWritten(Exception):
     """Raised by a write's on_progress to stop it and keep the batches written so far (the write resumes later)."""
 
 
+OVERLAP_WRITES = True  # write batch n while batch n+1 is embedded (bench_ingest measures both)
 OWNER_INFIX = "_u"  # owner 7's passages live in collection "<name>_u7"
 
 _migrated: set[str] = set()  # index names whose legacy shared collection this process has migrated
@@ -176,8 +178,9 @@ def _write(
         )
     else:
         vector_batches = iter(embedder(owner_id).embed_iter([p.text for p in passages], batch_size=size))
-    for batch, batch_vectors in zip(batches, vector_batches, strict=True):
-        collection.upsert(items(batch, batch_vectors))
+
+    def written(batch: Sequence[IndexPassage]) -> None:
+        nonlocal done
         CHUNKS_INDEXED.labels(source).inc(len(batch))
         done += len(batch)
         if on_progress is not None:
@@ -188,6 +191,23 @@ def _write(
             except BaseException:
                 collection.delete(where=parent_filter(source, parent_id))
                 raise
+
+    if not OVERLAP_WRITES:
+        for batch, batch_vectors in zip(batches, vector_batches, strict=True):
+            collection.upsert(items(batch, batch_vectors))
+            written(batch)
+        return
+    # One write in flight while the next batch is embedded: the embedder gets its next request at once.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="upsert") as writer:
+        pending: tuple[Future[None], Sequence[IndexPassage]] | None = None
+        for batch, batch_vectors in zip(batches, vector_batches, strict=True):
+            if pending is not None:
+                pending[0].result()
+                written(pending[1])
+            pending = (writer.submit(collection.upsert, items(batch, batch_vectors)), batch)
+        if pending is not None:
+            pending[0].result()
+            written(pending[1])
 
 
 def remove(*, source: Source, parent_id: int, owner_id: int | None) -> None:

@@ -106,3 +106,31 @@ def test_changed_chunks_are_embedded_again_in_full(alice, long_document, setting
     assert 0 < document.chunk_count < before
     assert len(embedded) == document.chunk_count
     assert Document.objects.get(pk=document.pk).chunks.count() == document.chunk_count
+
+
+def test_a_budget_spent_storing_the_chunks_pauses_and_the_next_task_embeds_them(
+    alice, long_document, monkeypatch, embedded, django_capture_on_commit_callbacks
+):
+    real = ingest._store_chunks
+
+    def store_then_late(document, passages):
+        real(document, passages)
+        monkeypatch.setattr(ingest.Progress, "clock", staticmethod(lambda: float("inf")))
+
+    monkeypatch.setattr(ingest, "_store_chunks", store_then_late)
+    with django_capture_on_commit_callbacks() as queued:
+        document = services.document_ingest(document_id=long_document.pk, deadline=time.monotonic() + 3600)
+    monkeypatch.setattr(ingest.Progress, "clock", staticmethod(time.monotonic))
+    monkeypatch.setattr(ingest, "_store_chunks", real)
+
+    assert document.status == "queued"  # not failed: storing was progress the next run keeps
+    assert len(queued) == 1
+    total = document.chunks.count()
+    assert total > 6
+    assert embedded == []
+
+    document = services.document_ingest(document_id=document.pk, deadline=time.monotonic() + 3600)
+
+    assert document.status == "ready"
+    assert len(embedded) == total  # each passage once
+    assert document.chunk_count == total == len(index.live(alice.pk).stored_ids(where={"document_id": document.pk}))

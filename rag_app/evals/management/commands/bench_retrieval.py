@@ -43,8 +43,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--spread", type=float, default=1.0, help="cluster noise (1: embedding-like; 0: no clusters, hardest)"
         )
+        parser.add_argument(
+            "--block", type=int, default=retrieval.BLOCK, help="vectors generated and inserted at a time"
+        )
+        parser.add_argument("--writers", type=int, default=4, help="upsert requests in flight while inserting (4)")
         parser.add_argument("--json", default="bench_retrieval.json", help="where to write the figures")
         parser.add_argument("--keep", action="store_true", help="leave the collections in Chroma afterwards")
+        parser.add_argument(
+            "--name", default="", help="collection name (default: a new one); a run under a kept name resumes it"
+        )
+        parser.add_argument(
+            "--checkpoints", nargs="*", default=[], help="also measure when this many are inserted: 100k 250k ..."
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -57,27 +67,41 @@ class Command(BaseCommand):
         report.update({key: options[key] for key in ("owners", "uneven", "queries", "k", "seed", "spread")})
         results: list[dict[str, Any]] = []
         for n in retrieval.sizes(options["vectors"]):
-            data = retrieval.dataset(
+            data = retrieval.Synthetic(
                 n,
                 options["owners"],
                 queries=options["queries"],
                 uneven=options["uneven"],
                 seed=options["seed"],
                 spread=options["spread"],
+                block=options["block"],
             )
-            sizes = data.owner_sizes()
-            self.stdout.write(f"\n{n} vectors; owners hold {min(sizes.values())}..{max(sizes.values())} each")
+            self.stdout.write(f"\n{n} vectors, streamed {options['block']} at a time; {_load()}")
             self.stdout.write(retrieval.HEADER)
             for layout in options["layouts"]:
-                name = f"bench-retrieval-{uuid.uuid4().hex[:8]}"
+                name = options["name"] or f"bench-retrieval-{uuid.uuid4().hex[:8]}"
+                kept = retrieval.stored(layout, name)
+                if kept:
+                    self.stdout.write(f"resuming {name}: {kept} vectors stored already")
+
+                def show(result: retrieval.LayoutResult, name: str = name) -> None:
+                    held = result.owner_sizes.values()
+                    self.stdout.write(f"{result.row()}   owners hold {min(held)}..{max(held)}; {_load()}")
+                    results.append({**result.to_dict(), "collection": name, "load_after": os.getloadavg()})
+                    Path(options["json"]).write_text(json.dumps({**report, "results": results}, indent=2))
+
                 try:
-                    result = retrieval.run_layout(
-                        layout, data, name=name, k=options["k"], progress=not options["no_progress"]
+                    retrieval.run_layout(
+                        layout,
+                        data,
+                        name=name,
+                        k=options["k"],
+                        progress=not options["no_progress"],
+                        writers=options["writers"],
+                        checkpoints=list(retrieval.sizes(options["checkpoints"])),
+                        on_result=show,
                     )
                 finally:
                     if not options["keep"]:
                         retrieval.drop(name)
-                self.stdout.write(result.row())
-                results.append({**result.to_dict(), "load_after": os.getloadavg()})
-                Path(options["json"]).write_text(json.dumps({**report, "results": results}, indent=2))
         self.stdout.write(f"\n{_load()}; figures written to {options['json']}")
