@@ -27,3 +27,8 @@ CACHES["throttle"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Admission control counts every unfinished answer, and most tests have no worker to finish them: off here,
 # on in the tests of it (tests/qa/test_admission.py) and in the load smoke.
 ANSWER_ADMISSION = False
+# A lease is renewed from its own thread and connection, which cannot see rows a test's transaction has not
+# committed: under load a renewal then finds no row and the work stops as if taken over. Long enough for any
+# in-test work here; the fault tier's workers get short ones from the environment (tests/resilience/servers.py).
+os.environ.setdefault("LEASE_SECONDS", "600")
+LEASE_SECONDS = float(os.environ["LEASE_SECONDS"])
