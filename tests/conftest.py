@@ -28,7 +28,7 @@ from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
 from rag_app.accounts.services import token_create
-from rag_app.index import fingerprint
+from rag_app.index import fingerprint, generations
 from rag_app.index import service as index
 from rag_app.providers import breaker, config
 from tests.doubles.ollama import OllamaDouble
@@ -60,14 +60,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _fresh_provider_state() -> Iterator[None]:
-    """Every test starts with closed circuit breakers, no cached provider configuration, no fingerprint check."""
+    """Every test starts with closed circuit breakers, no cached provider configuration, generations or fingerprint check."""
     breaker.reset_all()
     config.invalidate()
     fingerprint.forget()
+    generations.invalidate()
     yield
     breaker.reset_all()
     config.invalidate()
     fingerprint.forget()
+    generations.invalidate()
 
 
 @pytest.fixture(autouse=True)

@@ -106,6 +106,7 @@ class Retrieval:
     candidates: list[Candidate] = field(default_factory=list)
     embedding_provider: str = ""
     embedding_model: str = ""
+    index_generation: int | None = None  # the generation searched (provenance across a migration)
     knobs: fusion.Knobs = field(default_factory=fusion.Knobs)
 
 
@@ -116,12 +117,18 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
     the question's words (an exact name or code), so an off-topic question gets no sources (and the
     answer says so) instead of the nearest noise or a passage sharing one common word.
     """
-    embedder = index.embedder(owner.pk)
+    generation = index.live_generation()  # embed and search in the same one, even if a switch lands between
+    embedder = index.embedder(owner.pk, generation)
     depth = max(k * 4, 20)
     document_ids, note_ids = _scope_ids(owner, scope)
     candidates: dict[Key, Candidate] = {}
     hits = index.search(
-        embedder.embed_one(question), owner_id=owner.pk, k=depth, document_ids=document_ids, note_ids=note_ids
+        embedder.embed_one(question),
+        owner_id=owner.pk,
+        k=depth,
+        document_ids=document_ids,
+        note_ids=note_ids,
+        generation=generation,
     )
     for rank, (key, score) in enumerate(hits, start=1):
         candidates[key] = Candidate(key, vector_rank=rank, vector_score=round(score, 4))
@@ -147,6 +154,7 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
         candidates=passing + rest,
         embedding_provider=embedder.endpoint.kind,
         embedding_model=embedder.endpoint.model,
+        index_generation=generation.number,
         knobs=knobs,
     )
     result.sources = _verified_sources(owner, passing, k)
