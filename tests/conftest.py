@@ -60,7 +60,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _fresh_provider_state() -> Iterator[None]:
-    """Every test starts with closed circuit breakers, no cached provider configuration, generations or fingerprint check."""
+    """Every test starts with closed breakers, no cached provider configuration, generations or fingerprint check."""
     breaker.reset_all()
     config.invalidate()
     fingerprint.forget()
