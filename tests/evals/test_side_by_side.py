@@ -135,8 +135,10 @@ def test_the_table_is_aligned_and_shows_each_figure_and_its_change():
     assert lines[2].split() == ["MRR", "0.750", "0.800", "+0.050"]
     assert lines[3].split() == ["hits", "36", "34", "-2"]
     assert len({len(line) for line in lines[:4]}) == 1  # the columns line up
-    assert "0.432" in lines[4] and "40 questions" in lines[4]
-    assert result.worse_by(0.04) and not result.worse_by(0.05)
+    assert "0.432" in lines[4]
+    assert "40 questions" in lines[4]
+    assert result.worse_by(0.04)
+    assert not result.worse_by(0.05)
 
 
 # where the questions come from
@@ -152,7 +154,8 @@ def test_golden_questions_map_to_the_owners_documents_by_title_or_file_name(alic
     assert [(q.text, set(q.expected_document_ids)) for q in questions] == [
         (g.question, {expected[g.expected_source]}) for g in golden if g.expected_source in expected
     ]
-    assert len(questions) >= 6 and all(q.owner_id == alice.pk for q in questions)
+    assert len(questions) >= 6
+    assert all(q.owner_id == alice.pk for q in questions)
     assert len(check_questions("golden", owner_id=alice.pk, limit=2)) == 2
     assert check_questions("golden", owner_id=bob.pk)  # bob's kiln questions
     with pytest.raises(ValueError, match="need an owner"):
