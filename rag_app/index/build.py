@@ -36,9 +36,12 @@ def _settle() -> None:
     time.sleep(float(settings.PROVIDER_CONFIG_TTL) + 0.5)
 
 
-def plan() -> dict[Source, dict[int, int]]:
-    """Per source kind: each parent that should be indexed and how many passages it has."""
-    return {k.source: {pk: len(p.item_ids) for pk, p in k.indexed().items()} for k in sources.all_sources()}
+def plan(owners: set[int] | None = None) -> dict[Source, dict[int, int]]:
+    """Per source kind: each parent that should be indexed (of owners, if given) and how many passages it has."""
+    return {
+        k.source: {pk: len(p.item_ids) for pk, p in k.indexed().items() if owners is None or p.owner_id in owners}
+        for k in sources.all_sources()
+    }
 
 
 def _steps(parents: dict[int, int]) -> Iterator[list[int]]:
@@ -61,19 +64,24 @@ def build(
     lost: threading.Event | None = None,
     deadline: float | None = None,
     on_progress: Progress | None = None,
+    settle: bool = True,
+    owners: set[int] | None = None,
 ) -> Generation:
     """Build (or resume building) one generation, then reconcile it and mark it ready.
 
-    Raises BuildStopped when lost is set or the monotonic deadline passes between batches.
+    Raises BuildStopped when lost is set or the monotonic deadline passes between batches. settle=False
+    skips the waits for other processes to hear of the generation; owners builds only their passages and
+    skips the closing reconcile (both for a benchmark alone on its own index).
     """
     row = Generation.objects.get(pk=generation_id)
     if row.state != BUILDING:
         return row
     gen = generations.of_row(row)
-    _settle()
+    if settle:
+        _settle()
     if not row.fingerprint:
         row.fingerprint = fingerprint.fingerprint(gen.embedder()).to_json()
-    todo = plan()
+    todo = plan(owners)
     total = sum(sum(parents.values()) for parents in todo.values())
     stored = _stored(gen)  # an earlier run's work (or dual writes since the start): skipped, counted as done
     row.total, row.build_started_at = total, row.build_started_at or timezone.now()
@@ -101,10 +109,12 @@ def build(
             if held:
                 checkpoint(held)
             fill.write(gen, pending, on_batch=checkpoint)
-    _settle()
-    report = reconcile.reconcile(fix=True, generation=gen)
-    for line in report.lines():
-        log.info("%s: %s", gen.label, line)
+    if settle:
+        _settle()
+    if owners is None:
+        report = reconcile.reconcile(fix=True, generation=gen)
+        for line in report.lines():
+            log.info("%s: %s", gen.label, line)
     Generation.objects.filter(pk=row.pk, state=BUILDING).update(
         state=READY,
         done=total,

@@ -74,7 +74,7 @@ def generation_start(*, kind: str, model: str, base_url: str = "", queue: bool =
     )
     if queue:
         leases.send_on_commit(generation_build_task, row.pk, row=(Generation, row.pk))
-    transaction.on_commit(generations.invalidate)
+    generations.invalidate()  # this process writes to it at once; the others within the TTL
     return row
 
 
@@ -113,7 +113,7 @@ def generation_switch(*, number: int | None = None, force: bool = False) -> Gene
             slot=Slot.PRIMARY,
             defaults={"kind": target.kind, "model": target.model, "base_url": target.base_url, "enabled": True},
         )
-        transaction.on_commit(_forget)
+    _forget()
     log.info("Generation %s of %s is live (generation %s kept)", target.number, target.index_name, live.number)
     target.refresh_from_db()
     return target
