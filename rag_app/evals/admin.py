@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from rag_app.errors import ServiceError
 from rag_app.evals.generation_check import generation_check
 from rag_app.index import lifecycle, selectors
+from rag_app.index import service as index
 from rag_app.index.models import Generation
 from rag_app.providers.kinds import choices
 
@@ -28,6 +29,13 @@ class GenerationStartForm(forms.ModelForm[Generation]):
     class Meta:
         model = Generation
         fields = ["kind", "model", "base_url"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        busy = Generation.objects.filter(index_name=index.name(), state=Generation.State.BUILDING).first()
+        if busy is not None:
+            raise forms.ValidationError(f"Generation {busy.number} is still building: wait for it, or drop it first.")
+        return data
 
 
 @admin.register(Generation)

@@ -12,6 +12,7 @@ from rag_app.index import service as index
 from rag_app.index.models import Generation
 from rag_app.providers import config
 from rag_app.providers.models import ProviderCall, ProviderSetting
+from rag_app.qa.models import Answer
 from tests.qa.conftest import ready_document
 from tests.qa.helpers import answer_now
 
@@ -61,7 +62,7 @@ def test_a_new_generation_is_built_kept_in_sync_switched_to_rolled_back_and_drop
     assert (setting.kind, setting.model, setting.enabled) == ("local", MINILM, True)
     assert config.role_config("embeddings").primary.model == MINILM
     body = answer_now(alice, "What colour is the lighthouse?")
-    assert body["providers"]["embeddings"]["generation"] == "2"
+    assert Answer.objects.get(pk=body["id"]).index_generation == 2
     assert first.pk in {c["document_id"] for c in body["citations"]}
 
     # the kept generation 1 stays in sync: a deletion and a note edit reach both
@@ -84,7 +85,7 @@ def test_a_new_generation_is_built_kept_in_sync_switched_to_rolled_back_and_drop
 
     lifecycle.generation_rollback()
     assert index.live_generation().number == 1
-    assert answer_now(alice, "What colour is the lighthouse?")["providers"]["embeddings"]["generation"] == "1"
+    assert Answer.objects.get(pk=answer_now(alice, "What colour is the lighthouse?")["id"]).index_generation == 1
 
     lifecycle.generation_drop(number=2)
     assert Generation.objects.get(index_name=own_collection, number=2).state == "dropped"
