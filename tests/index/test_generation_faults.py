@@ -8,7 +8,6 @@ import signal
 import time
 
 import pytest
-from django.conf import settings
 
 from rag_app import leases
 from rag_app.index import generations, lifecycle, reconcile
@@ -27,9 +26,12 @@ BATCH = 4
 def test_a_worker_killed_mid_build_is_resumed_by_the_next_one_and_the_generation_reconciles(
     tmp_path,
     alice,
+    settings,
     redis_server,  # noqa: F811
     processes,  # noqa: F811
 ):
+    settings.CHUNK_TOKENS, settings.CHUNK_OVERLAP_TOKENS = 20, 0  # many passages from a short text
+    settings.LEASE_SECONDS = 3600  # while this process ingests (the workers have their own short leases)
     text = "\n\n".join(f"Section {n}. The ferry number {n} leaves pier {n % 7} at {n % 12} o'clock." for n in range(40))
     document = ready_document(alice, "ferries.txt", text)
     total = document.chunk_count

@@ -66,11 +66,13 @@ class Command(BaseCommand):
         raw = (raw_before + raw_after) / 2
         load = "/".join(f"{x:.2f}" for x in os.getloadavg())
         self.stdout.write(f"embedder {embedder.endpoint.label}, {len(texts)} passages, batch {size}")
-        self.stdout.write(f"raw batched embed   {raw:8.1f} chunks/s  (before {raw_before:.1f}, after {raw_after:.1f})")
         self.stdout.write(
-            f"migration (build)   {migration:8.1f} chunks/s  ({built.done} passages read, embedded, written)"
+            f"{'raw':<10}{raw:8.1f} chunks/s  batched embed calls (before {raw_before:.1f}, after {raw_after:.1f})"
         )
-        self.stdout.write(f"ratio migration/raw {migration / raw:8.2f}   load average {load}")
+        self.stdout.write(
+            f"{'migration':<10}{migration:8.1f} chunks/s  build: {built.done} passages read, embedded, written"
+        )
+        self.stdout.write(f"{'ratio':<10}{migration / raw:8.2f}  migration/raw, load average {load}")
 
 
 def _raw(embedder: Any, texts: list[str], size: int) -> float:
