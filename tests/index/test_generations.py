@@ -7,7 +7,7 @@ import pytest
 from documents import services as document_services
 from notes import services as note_services
 from notes.indexing import note_index, note_unindex
-from rag_app.index import build, generations, lifecycle, reconcile
+from rag_app.index import build, fill, generations, lifecycle, reconcile
 from rag_app.index import service as index
 from rag_app.index.models import Generation
 from rag_app.providers import config
@@ -131,14 +131,14 @@ def test_a_stopped_build_resumes_without_embedding_a_passage_twice(own_collectio
 def test_rebuild_never_leaves_the_index_empty(own_collection, alice):
     document = ready_document(alice, "a.txt", "The lighthouse is painted red and white.")
     seen: list[set[str]] = []
-    real = build.fill.write
+    real = fill.write
 
     def watching(gen, todo, **kw):  # while the new generation fills, the live one still holds everything
         seen.append(index.live(alice.pk).stored_ids())
         return real(gen, todo, **kw)
 
     monkey = pytest.MonkeyPatch()
-    monkey.setattr(build.fill, "write", watching)
+    monkey.setattr(fill, "write", watching)
     from rag_app.index.rebuild import rebuild
 
     row, counts = rebuild()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -39,7 +40,7 @@ class Asker(threading.Thread):
         self.client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
         self.questions = questions
         self.stop = threading.Event()
-        self.outcomes: list[dict[str, object]] = []
+        self.outcomes: list[dict[str, Any]] = []
 
     def run(self) -> None:
         try:
