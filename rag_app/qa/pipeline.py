@@ -185,6 +185,7 @@ def _generate(answer: Answer, publisher: stream.Publisher, watch: _Watch) -> Non
     )
     answer.retrieval_ms = int(marks.stage("retrieve"))
     answer.embedding_provider, answer.embedding_model = retrieval.embedding_provider, retrieval.embedding_model
+    answer.index_generation = retrieval.index_generation
     prompt = prompts.ANSWER
     answer.prompt_name, answer.prompt_version = prompt.name, prompt.version
     try:

@@ -24,6 +24,7 @@ from documents import selectors
 from notes import selectors as note_selectors
 from notes.models import Note
 from rag_app.index import service as index
+from rag_app.index.generations import Gen
 from rag_app.index.items import ItemKey
 from rag_app.providers import registry
 from rag_app.providers.base import Embedder
@@ -162,6 +163,7 @@ class Retrieval:
     candidates: list[Candidate] = field(default_factory=list)
     embedding_provider: str = ""
     embedding_model: str = ""
+    index_generation: int | None = None  # the generation searched (provenance across a migration)
     knobs: fusion.Knobs = field(default_factory=fusion.Knobs)
     # ms by stage: check (embedder fits the index), scope, embed + vector (one thread) alongside keyword
     # (the other), fuse, verify (the database's word on the passages)
@@ -177,6 +179,7 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
     answer says so) instead of the nearest noise or a passage sharing one common word.
     """
     spans = Spans()
+    generation = index.live_generation()  # embed and search in the same one, even if a switch lands between
     depth = max(k * 4, 20)
     with spans.span("scope"):
         document_ids, note_ids = _scope_ids(owner, scope)
@@ -193,11 +196,12 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
         note_ids=note_ids,
         spans=spans,
         calls=calls,
+        generation=generation,
     )
     try:
         with spans.span("check"):  # while the question is embedded
             try:
-                embedder = index.embedder(owner.pk)
+                embedder = index.embedder(owner.pk, generation)
             except BaseException as exc:
                 checked.set_exception(exc)
                 raise
@@ -234,6 +238,7 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
         candidates=passing + rest,
         embedding_provider=embedder.endpoint.kind,
         embedding_model=embedder.endpoint.model,
+        index_generation=generation.number,
         knobs=knobs,
         vector_cached=vector_cached,
     )
@@ -254,13 +259,14 @@ def _nearest(
     note_ids: list[int] | None,
     spans: Spans,
     calls: list[Any],
+    generation: Gen,
 ) -> tuple[list[tuple[ItemKey, float]], bool]:
     """(the owner's nearest passages to the question, whether its vector was cached); no database use.
 
     The question is embedded at once; the index is searched only once `checked` holds the embedder the
     index's check passed (it also migrates a legacy index first).
     """
-    configured = registry.embedder()
+    configured = generation.embedder()
     with spans.span("embed"):
         vector, cached = query_vectors.vector(configured, question, calls)
     embedder = checked.result()
@@ -268,7 +274,9 @@ def _nearest(
         with spans.span("embed"):
             vector, cached = query_vectors.vector(embedder, question, calls)
     with spans.span("vector"):
-        hits = index.search(vector, owner_id=owner_id, k=depth, document_ids=document_ids, note_ids=note_ids)
+        hits = index.search(
+            vector, owner_id=owner_id, k=depth, document_ids=document_ids, note_ids=note_ids, generation=generation
+        )
     return hits, cached
 
 

@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.stack]
 OTHER_SPACE = Fingerprint("ollama", "nomic-embed-text", 768, tuple([0.1] * 32))
 
 
-def test_rebuild_reindexes_documents_and_notes_and_unblocks_questions(own_collection, alice, capsys):
+def test_rebuild_reindexes_documents_and_notes_and_unblocks_questions(own_collection, alice, capsys, settings):
+    settings.LEASE_SECONDS = 600  # the heartbeat's own connection cannot see this test's row: no renewal
     document = ingested(make_document(alice, "a.txt", b"The lighthouse is painted red and white.", "text"))
     note = note_services.note_create(owner=alice, title="Gulls", body="The gulls nest on the north cliff.")
     note_index(note_id=note.pk)

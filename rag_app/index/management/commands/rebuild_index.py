@@ -12,8 +12,9 @@ from rag_app.providers import registry
 
 class Command(BaseCommand):
     help = (
-        "Drop the vector index and embed every ready document's stored chunks and every note again with "
-        "the embeddings provider configured now. Questions find nothing until it finishes."
+        "Embed every ready document's stored chunks and every note into a new index generation with the "
+        "embeddings provider configured now, switch to it, and drop the old one. Questions keep using the "
+        "old generation until the switch."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,13 +24,16 @@ class Command(BaseCommand):
         embedder = registry.embedder()
         counts = ", ".join(f"{len(kind.indexed())} {kind.singular}s" for kind in sources.all_sources())
         self.stdout.write(f"Rebuilding the index with {embedder.endpoint.label}: {counts}.")
-        if not options["yes"] and input("Drop the current index and rebuild it? [y/N] ").strip().lower() != "y":
+        if not options["yes"] and input("Rebuild the index into a new generation? [y/N] ").strip().lower() != "y":
             self.stdout.write("Nothing done.")
             return
         started = time.monotonic()
-        written = rebuild()
+        generation, written = rebuild()
         passages = sum(n for _, n in written.values())
         parts = " and ".join(f"{parents} {sources.get(s).singular}s" for s, (parents, _) in written.items())
         self.stdout.write(
-            self.style.SUCCESS(f"Indexed {passages} passages of {parts} in {time.monotonic() - started:.1f} s.")
+            self.style.SUCCESS(
+                f"Indexed {passages} passages of {parts} in {time.monotonic() - started:.1f} s "
+                f"into generation {generation.number}, now live."
+            )
         )

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rag_app.index import generations, lifecycle
 from rag_app.index.reconcile import reconcile
 
 
@@ -14,9 +15,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--fix", action="store_true", help="delete orphan vectors, re-index, re-queue stuck")
+        parser.add_argument("--generation", type=int, help="the generation to judge (default: the live one)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = reconcile(fix=options["fix"])
+        number = options["generation"]
+        generation = generations.of_row(lifecycle.generation_get(number)) if number else None
+        report = reconcile(fix=options["fix"], generation=generation)
         for line in report.lines():
             self.stdout.write(line)
         if report.problems and not options["fix"]:
