@@ -75,8 +75,8 @@ def test_recall_mrr_and_hits_per_generation_and_the_mean_jaccard_of_the_top_k():
     )
     result = compare([q1, q2, q3], old, new, k=3)
     assert (result.k, result.n) == (3, 3)
-    assert result.old == GenerationScore(recall_at_k=1.0, mrr=pytest.approx((1 + 1 / 3) / 2), hits=2)
-    assert result.new == GenerationScore(recall_at_k=0.5, mrr=pytest.approx((1 / 2) / 2), hits=1)
+    assert (result.old.recall_at_k, result.old.mrr, result.old.hits) == (1.0, pytest.approx((1 + 1 / 3) / 2), 2)
+    assert (result.new.recall_at_k, result.new.mrr, result.new.hits) == (0.5, pytest.approx((1 / 2) / 2), 1)
     # ferry: same three; pears: {30, 31} of four; unknown: nothing shared
     assert result.overlap_at_k == pytest.approx((1 + 2 / 4 + 0) / 3)
     assert result.worse_by(0.1)

@@ -16,7 +16,7 @@ from rag_app.providers.local import SMOL_EMBED_MODEL_NAME
 from rag_app.providers.models import ProviderCall
 from tests.qa.conftest import ready_document
 from tests.resilience import servers
-from tests.resilience.test_faults import processes, redis_server  # noqa: F401 - fixtures
+from tests.resilience.test_faults import Fleet, fleet, redis_server  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.faults, pytest.mark.stack, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +28,7 @@ def test_a_worker_killed_mid_build_is_resumed_by_the_next_one_and_the_generation
     alice,
     settings,
     redis_server,  # noqa: F811
-    processes,  # noqa: F811
+    fleet: Fleet,  # noqa: F811
 ):
     settings.CHUNK_TOKENS, settings.CHUNK_OVERLAP_TOKENS = 20, 0  # many passages from a short text
     settings.LEASE_SECONDS = 3600  # while this process ingests (the workers have their own short leases)
@@ -38,7 +38,7 @@ def test_a_worker_killed_mid_build_is_resumed_by_the_next_one_and_the_generation
     assert total >= 20
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     first = servers.worker(tmp_path, "first", queue, redis_server.url, EMBED_BATCH_SIZE=str(BATCH))
-    processes.append(first)
+    fleet.started.append(first)
     row = lifecycle.generation_start(kind="local", model=SMOL_EMBED_MODEL_NAME)
 
     deadline = time.monotonic() + 600
@@ -52,7 +52,7 @@ def test_a_worker_killed_mid_build_is_resumed_by_the_next_one_and_the_generation
     assert 0 < at_kill.done < total, "killed too late to show a resume; make the document longer"
 
     second = servers.worker(tmp_path, "second", queue, redis_server.url, EMBED_BATCH_SIZE=str(BATCH))
-    processes.append(second)
+    fleet.started.append(second)
     deadline = time.monotonic() + 600
     while (current := Generation.objects.get(pk=row.pk)).state == "building":
         assert time.monotonic() < deadline, f"not rebuilt: {current.done}/{current.total}"

@@ -20,7 +20,7 @@ from tests.resilience import test_faults as faults
 pytestmark = [pytest.mark.faults, pytest.mark.stack, pytest.mark.django_db(transaction=True)]
 
 redis_server = faults.redis_server  # the fault tests' own Redis and process bookkeeping
-processes = faults.processes
+fleet = faults.fleet
 
 BATCH = 4  # small batches: many to stop between
 
@@ -32,11 +32,11 @@ def _embedded_since(pk: int) -> tuple[int, int]:
 
 
 def test_a_worker_killed_mid_document_resumes_from_the_last_indexed_batch(
-    tmp_path, alice, alice_api, redis_server, processes
+    tmp_path, alice, alice_api, redis_server, fleet
 ):
     env = {"EMBED_BATCH_SIZE": str(BATCH), "CHUNK_TOKENS": "40", "CHUNK_OVERLAP_TOKENS": "0"}
     first = servers.worker(tmp_path, "large-1", settings.CELERY_TASK_DEFAULT_QUEUE, redis_server.url, **env)
-    processes.append(first)
+    fleet.started.append(first)
     document_id = faults.upload(alice_api, "large.txt", faults.text(1, 400))
     collection = index.live(alice.pk)
     deadline = time.monotonic() + 900  # a bound for a loaded machine, not a timing
@@ -51,9 +51,9 @@ def test_a_worker_killed_mid_document_resumes_from_the_last_indexed_batch(
     total = Chunk.objects.filter(document_id=document_id).count()
     assert 3 * BATCH <= len(stored_at_kill) < total, "the kill came after the whole document was indexed"
 
-    processes.append(servers.beat(tmp_path, redis_server.url))
+    fleet.started.append(servers.beat(tmp_path, redis_server.url))
     second = servers.worker(tmp_path, "large-2", settings.CELERY_TASK_DEFAULT_QUEUE, redis_server.url, **env)
-    processes.append(second)
+    fleet.started.append(second)
     faults.wait_final([document_id], timeout=900)
     took = time.monotonic() - killed
 
