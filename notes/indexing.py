@@ -37,7 +37,10 @@ def note_index(*, note_id: int) -> Note | None:
     ]
     Note.objects.filter(pk=note_id).update(index_status=Note.IndexStatus.INDEXING, index_error="")
     try:
-        vectors = index.embedder(note.owner_id).embed([p.text for p in passages], batch_size=settings.EMBED_BATCH_SIZE)
+        generation = index.live_generation()  # the vectors are this generation's, even if a switch lands meanwhile
+        vectors = index.embedder(note.owner_id, generation).embed(
+            [p.text for p in passages], batch_size=settings.EMBED_BATCH_SIZE
+        )
     except ServiceError as exc:
         if exc.permanent:
             note_index_fail(note_id=note_id, reason=str(exc))
@@ -49,7 +52,14 @@ def note_index(*, note_id: int) -> Note | None:
             return current
         current.chunks.all().delete()
         NoteChunk.objects.bulk_create(NoteChunk(note=current, index=p.index, text=p.text) for p in passages)
-        index.replace(source="note", parent_id=note_id, owner_id=current.owner_id, passages=passages, vectors=vectors)
+        index.replace(
+            source="note",
+            parent_id=note_id,
+            owner_id=current.owner_id,
+            passages=passages,
+            vectors=vectors,
+            vectors_of=generation,
+        )
         # update(), not save(): indexing is not a change the user made, so updated_at stays.
         Note.objects.filter(pk=note_id).update(
             index_status=Note.IndexStatus.READY, index_error="", chunk_count=len(passages)

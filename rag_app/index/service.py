@@ -126,6 +126,7 @@ def replace(
     owner_id: int,
     passages: Sequence[IndexPassage],
     vectors: Sequence[Sequence[float]] | None = None,
+    vectors_of: Gen | None = None,
     on_progress: Progress | None = None,
     resume: bool = False,
     on_resume: Progress | None = None,
@@ -139,15 +140,22 @@ def replace(
     written again (the caller knows the stored ones were made from the same texts); on_resume then
     hears (skipped, total) first.
 
-    The live generation is written first (given vectors are its); then every other generation that is
-    building, ready or kept, embedded by its own embedder. One of those failing is logged and left to
-    its reconcile: the live index must not fail because a shadow one is away.
+    The live generation is written first; then every other generation that is building, ready or kept.
+    Given vectors go only into the generation whose embedder made them (vectors_of, default the live one:
+    a switch may land between embedding and writing); every other generation embeds with its own embedder.
+    One of those failing is logged and left to its reconcile: the live index must not fail because a
+    shadow one is away.
     """
     first, *others = generations.written(name())
-    _replace_in(first, source, parent_id, owner_id, passages, vectors, on_progress, resume, on_resume)
+    made_by = (vectors_of or first).number if vectors is not None else None
+
+    def given(gen: Gen) -> Sequence[Sequence[float]] | None:
+        return vectors if gen.number == made_by else None
+
+    _replace_in(first, source, parent_id, owner_id, passages, given(first), on_progress, resume, on_resume)
     for gen in others:
         try:
-            _replace_in(gen, source, parent_id, owner_id, passages, None, None, resume, None)
+            _replace_in(gen, source, parent_id, owner_id, passages, given(gen), None, resume, None)
         except ServiceError:
             log.warning("could not write %s %s into %s; its reconcile repairs it", source, parent_id, gen.label)
     return len(passages)

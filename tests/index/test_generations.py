@@ -9,6 +9,7 @@ from notes import services as note_services
 from notes.indexing import note_index, note_unindex
 from rag_app.index import build, fill, generations, lifecycle, reconcile
 from rag_app.index import service as index
+from rag_app.index.items import IndexPassage
 from rag_app.index.models import Generation
 from rag_app.providers import config
 from rag_app.providers.models import ProviderCall, ProviderSetting
@@ -148,3 +149,28 @@ def test_rebuild_never_leaves_the_index_empty(own_collection, alice):
     assert index.live(alice.pk).stored_ids() == {f"{document.pk}:0"}
     assert Generation.objects.get(index_name=own_collection, number=1).state == "dropped"
     assert generations.implicit(own_collection).owner_collections() == {}
+
+
+def test_vectors_made_before_a_switch_go_only_into_the_generation_whose_embedder_made_them(own_collection, alice):
+    ready_document(alice, "lighthouse.txt", "The lighthouse on Skerry Point is painted red and white.")
+    row = lifecycle.generation_start(kind="local", model=MINILM, queue=False)
+    build.build(row.pk)
+    lifecycle.generation_switch(force=True)  # lands while a note's vectors were being made by generation 1
+    old = generations.of_row(Generation.objects.get(index_name=own_collection, number=1))
+    assert index.live_generation().number == 2
+    marker = [1.0] + [0.0] * 383  # no embedder makes this: it shows where the given vectors went
+
+    index.replace(
+        source="note",
+        parent_id=99,
+        owner_id=alice.pk,
+        passages=[IndexPassage(0, "The gulls nest on the north cliff.")],
+        vectors=[marker],
+        vectors_of=old,
+    )
+
+    def stored(gen):
+        return {item.id: item.embedding for page in gen.collection(alice.pk).iter_items() for item in page}
+
+    assert stored(old)["note-99:0"] == pytest.approx(marker)
+    assert stored(index.live_generation())["note-99:0"] != pytest.approx(marker)  # embedded by its own embedder
