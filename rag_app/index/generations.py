@@ -23,7 +23,7 @@ from rag_app.vectorstore import Collection
 OWNER_INFIX = "_u"  # owner 7's passages of generation 1 live in "<name>_u7"; of generation 3 in "<name>_g3_u7"
 GENERATION_INFIX = "_g"
 
-LIVE, BUILDING, READY, KEPT, DROPPED = "live", "building", "ready", "kept", "dropped"
+LIVE, BUILDING, READY, KEPT, DROPPED, FAILED = "live", "building", "ready", "kept", "dropped", "failed"
 WRITTEN = (LIVE, BUILDING, READY, KEPT)  # every write goes to each of these
 
 _lock = threading.Lock()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rag_app import leases
 from rag_app.errors import ServiceError
 from rag_app.index import generations, reconcile, service
-from rag_app.index.generations import BUILDING, DROPPED, KEPT, LIVE, READY
+from rag_app.index.generations import BUILDING, DROPPED, FAILED, KEPT, LIVE, READY
 from rag_app.index.models import Generation
 from rag_app.providers import config
 from rag_app.providers.models import ProviderSetting, Slot
@@ -78,7 +78,9 @@ def generation_start(*, kind: str, model: str, base_url: str = "", queue: bool =
     return row
 
 
-def generation_get(number: int | None = None, *, states: tuple[str, ...] = (BUILDING, READY, KEPT)) -> Generation:
+def generation_get(
+    number: int | None = None, *, states: tuple[str, ...] = (BUILDING, READY, KEPT, FAILED)
+) -> Generation:
     """A generation of the current index by number, or the newest one in one of states."""
     rows = Generation.objects.filter(index_name=service.name())
     row = rows.filter(number=number).first() if number is not None else rows.filter(state__in=states).last()

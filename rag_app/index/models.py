@@ -20,6 +20,7 @@ class Generation(Leased):
         LIVE = "live"  # answers questions; receives every write
         KEPT = "kept"  # was live; kept in sync so that rollback is one action
         DROPPED = "dropped"  # its collections are deleted
+        FAILED = "failed"  # the build met a permanent error (the reason in `error`); receives no writes; drop it
 
     index_name = models.CharField(max_length=200, help_text="The index (CHROMA_COLLECTION) it belongs to.")
     number = models.PositiveIntegerField()

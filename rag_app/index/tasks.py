@@ -8,8 +8,9 @@ import time
 from django.conf import settings
 
 from rag_app import leases
+from rag_app.errors import ServiceError
 from rag_app.index import build
-from rag_app.index.generations import BUILDING
+from rag_app.index.generations import BUILDING, FAILED
 from rag_app.index.models import Generation
 from rag_app.tasks import service_task
 
@@ -39,6 +40,13 @@ def generation_build_task(generation_id: int) -> None:
     except build.BuildStopped as stopped:
         log.info("%s", stopped)
         again = True
+    except ServiceError as exc:
+        if not exc.permanent:
+            raise  # retried, then resent by the reaper: a server that is away comes back
+        # Sending it again cannot help (a model the server does not have, vectors of another size): it stops,
+        # takes no more writes, and says why; the operator drops it and starts one that works.
+        Generation.objects.filter(pk=generation_id, state=BUILDING).update(state=FAILED, error=str(exc)[:2000])
+        log.warning("index generation %s failed: %s", generation_id, exc)
     finally:
         leases.release(Generation, generation_id, holder)
     if again:

@@ -11,6 +11,7 @@ from rag_app.index import build, fill, generations, lifecycle, reconcile
 from rag_app.index import service as index
 from rag_app.index.items import IndexPassage
 from rag_app.index.models import Generation
+from rag_app.index.tasks import generation_build_task
 from rag_app.providers import config
 from rag_app.providers.models import ProviderCall, ProviderSetting
 from rag_app.qa.models import Answer
@@ -174,3 +175,19 @@ def test_vectors_made_before_a_switch_go_only_into_the_generation_whose_embedder
 
     assert stored(old)["note-99:0"] == pytest.approx(marker)
     assert stored(index.live_generation())["note-99:0"] != pytest.approx(marker)  # embedded by its own embedder
+
+
+def test_a_build_that_meets_a_permanent_error_fails_with_its_reason_and_takes_no_more_writes(own_collection, alice):
+    ready_document(alice, "lighthouse.txt", "The lighthouse on Skerry Point is painted red and white.")
+    row = lifecycle.generation_start(kind="local", model="no-such-model", queue=False)
+
+    generation_build_task(row.pk)  # as a worker runs it
+
+    row.refresh_from_db()
+    assert (row.state, row.resend_at) == ("failed", None)  # not sent again: it could never succeed
+    assert "no embeddings model 'no-such-model'" in row.error
+    assert [g.number for g in generations.written(index.name())] == [1]  # uploads no longer write to it
+    harbour = ready_document(alice, "harbour.txt", "The harbour master keeps the tide tables in the blue hut.")
+    assert f"{harbour.pk}:0" in ids(index.live_generation(), alice.pk)
+    assert lifecycle.generation_start(kind="local", model=MINILM, queue=False).number == 3  # it blocks no new build
+    assert lifecycle.generation_drop(number=row.number).state == "dropped"

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('model', models.CharField(blank=True, max_length=200)),
                 ('base_url', models.CharField(blank=True, max_length=500)),
                 ('fingerprint', models.TextField(blank=True, help_text="The embedder's fingerprint (JSON) when the build started.")),
-                ('state', models.CharField(choices=[('building', 'Building'), ('ready', 'Ready'), ('live', 'Live'), ('kept', 'Kept'), ('dropped', 'Dropped')], default='building', max_length=16)),
+                ('state', models.CharField(choices=[('building', 'Building'), ('ready', 'Ready'), ('live', 'Live'), ('kept', 'Kept'), ('dropped', 'Dropped'), ('failed', 'Failed')], default='building', max_length=16)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('switched_at', models.DateTimeField(blank=True, help_text='When it last became live.', null=True)),
                 ('total', models.PositiveIntegerField(default=0, help_text='Passages to embed (counted when the build starts).')),
