@@ -197,6 +197,7 @@ def retrieve(*, owner: User, question: str, k: int, scope: Scope = Scope()) -> R
         spans=spans,
         calls=calls,
         generation=generation,
+        configured=generation.embedder(),  # here: reading the configuration may need the database
     )
     try:
         with spans.span("check"):  # while the question is embedded
@@ -260,13 +261,13 @@ def _nearest(
     spans: Spans,
     calls: list[Any],
     generation: Gen,
+    configured: Embedder,
 ) -> tuple[list[tuple[ItemKey, float]], bool]:
     """(the owner's nearest passages to the question, whether its vector was cached); no database use.
 
     The question is embedded at once; the index is searched only once `checked` holds the embedder the
     index's check passed (it also migrates a legacy index first).
     """
-    configured = generation.embedder()
     with spans.span("embed"):
         vector, cached = query_vectors.vector(configured, question, calls)
     embedder = checked.result()
