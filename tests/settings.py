@@ -32,3 +32,7 @@ ANSWER_ADMISSION = False
 # in-test work here; the fault tier's workers get short ones from the environment (tests/resilience/servers.py).
 os.environ.setdefault("LEASE_SECONDS", "600")
 LEASE_SECONDS = float(os.environ["LEASE_SECONDS"])
+# The stack tier's worker reads this from the environment it inherits: a batch answers one question at a
+# time there, so its order can be checked (tests that need more set it for this process).
+os.environ.setdefault("BATCH_CONCURRENCY", "1")
+BATCH_CONCURRENCY = int(os.environ["BATCH_CONCURRENCY"])
