@@ -38,6 +38,7 @@ def served_by(model):
 
 def test_stopped_server_fails_over_then_recovers_when_it_returns(own_chat_server, settings):
     settings.CIRCUIT_FAILURES = 1
+    settings.PROVIDER_FIRST_TOKEN_TIMEOUT = 60  # a second CPU server on a busy core: slow is not down here
     settings.CIRCUIT_COOLDOWN = 3600  # no probe while the server is down, however slow the machine
     model = registry.RoutedChatModel(RoleConfig("chat", primary=own_chat_server, fallback=CHAT_ENDPOINT))
     assert served_by(model) == "vllm"
