@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from rag_app.qa.verification import sentences, words
@@ -34,6 +35,18 @@ class GoldenQuestion:
     def off_topic(self) -> bool:
         """The material does not answer it: it should be refused."""
         return self.expected_source is None
+
+
+def on_topic_questions(path: Path) -> list[str]:
+    """The on-topic questions of a golden file; ValueError naming the file if unreadable, malformed or empty."""
+    try:
+        golden = parse_golden(path.read_text(encoding="utf-8").splitlines())
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    questions = [q.question for q in golden if not q.off_topic]
+    if not questions:
+        raise ValueError(f"{path}: no on-topic questions.")
+    return questions
 
 
 def parse_golden(lines: Iterable[str]) -> list[GoldenQuestion]:

@@ -58,12 +58,9 @@ class Command(BaseCommand):
             raise CommandError("--askers must be at least 1, --seconds positive and --uploads not negative.")
         logging.getLogger("httpx").setLevel(logging.WARNING)
         try:
-            golden = evaluation.parse_golden(Path(options["questions"]).read_text(encoding="utf-8").splitlines())
-        except (OSError, ValueError) as exc:
-            raise CommandError(f"{options['questions']}: {exc}") from exc
-        questions = [q.question for q in golden if not q.off_topic]
-        if not questions:
-            raise CommandError(f"{options['questions']}: no on-topic questions.")
+            questions = evaluation.on_topic_questions(Path(options["questions"]))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         timeout = options["client_timeout"] or settings.ANSWER_TIMEOUT + 5
         app_url = options["app_url"].rstrip("/")
         _check_app(app_url)

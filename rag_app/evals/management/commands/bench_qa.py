@@ -64,12 +64,9 @@ class Command(BaseCommand):
         levels = _levels(options["concurrency"])
         logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would bury the progress bars
         try:
-            golden = evaluation.parse_golden(Path(options["questions"]).read_text(encoding="utf-8").splitlines())
-        except (OSError, ValueError) as exc:
-            raise CommandError(f"{options['questions']}: {exc}") from exc
-        questions = [q.question for q in golden if not q.off_topic]
-        if not questions:
-            raise CommandError(f"{options['questions']}: no on-topic questions.")
+            questions = evaluation.on_topic_questions(Path(options["questions"]))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         random.Random(options["seed"]).shuffle(questions)
         endpoint = role_config("chat").primary
         if endpoint is None or endpoint.kind == "local":
