@@ -35,7 +35,9 @@ _ERRORS = {
     "401": error("No or bad credentials (`WWW-Authenticate: Token`)."),
     "403": error("Signed in, but not allowed (e.g. a session without its CSRF token)."),
     "404": error("Not found, or not yours (or an unknown ?format=)."),
-    "429": error("Too many requests (throttled or locked out): wait `Retry-After` seconds."),
+    "429": error(
+        "Too many requests (throttled, locked out, or code `busy`: the answer workers are full): wait `Retry-After` s."
+    ),
 }
 
 SSE_EVENTS = (

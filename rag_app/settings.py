@@ -381,7 +381,7 @@ KEYWORD_MIN_COVERAGE = env_float("KEYWORD_MIN_COVERAGE", 0.5)
 QUERY_VECTOR_CACHE = env_int("QUERY_VECTOR_CACHE", 512, minimum=0)
 ANSWER_TIMEOUT = env_float("ANSWER_TIMEOUT", 300.0, minimum=1.0)
 ANSWER_MAX_TOKENS = env_int("ANSWER_MAX_TOKENS", 256, minimum=1)
-# Admission control (rag_app/qa/admission.py): a question is refused at once (503 "busy", Retry-After) unless,
+# Admission control (rag_app/qa/admission.py): a question is refused at once (429 "busy", Retry-After) unless,
 # at the pace of recent answers, the answer workers (WORKER_CONCURRENCY threads, as in the Procfile) would
 # answer it well within ANSWER_TIMEOUT; never more than ANSWER_MAX_IN_FLIGHT questions queued or running.
 ANSWER_ADMISSION = env_bool("ANSWER_ADMISSION", True)

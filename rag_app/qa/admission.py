@@ -2,7 +2,7 @@
 
 Each question asked is counted against the answer workers' capacity. A new one is admitted only if, at the
 pace of the answers finished lately, it would be answered well within ANSWER_TIMEOUT; otherwise the asker
-gets a quick 503 "busy" with Retry-After instead of a wait that ends in a timeout (issue 18: under load,
+gets a quick 429 "busy" with Retry-After instead of a wait that ends in a timeout (issue 18: under load,
 answers finished long after their clients had given up, and waiting clients got 504s).
 """
 
@@ -70,7 +70,7 @@ def expected_seconds(*, ahead: int, workers: int, service: float) -> float:
 
 
 def answer_admit() -> None:
-    """Raise a 503 "busy" ApplicationError with Retry-After if a new question would not be answered in time.
+    """Raise a 429 "busy" ApplicationError with Retry-After if a new question would not be answered in time.
 
     Called inside the transaction that records the question; on PostgreSQL an advisory lock held until its
     commit makes concurrent askers take turns, so each counts the others' questions.
@@ -94,7 +94,7 @@ def answer_admit() -> None:
     seconds = max(1, min(60, math.ceil(retry)))
     raise ApplicationError(
         f"Too many questions are being answered right now; try again in {seconds} s.",
-        status=503,
+        status=429,
         code="busy",
         retry_after=seconds,
     )

@@ -44,7 +44,7 @@ def answer_create(
         raise ApplicationError(f"No such documents: {sorted(unknown)}.", code="unknown_documents")
     scope = Scope(tuple(sorted(set(document_ids))), tuple(sorted({t.strip().lower() for t in tags if t.strip()})))
     with transaction.atomic():
-        admission.answer_admit()  # busy: a quick 503 with Retry-After, nothing kept
+        admission.answer_admit()  # busy: a quick 429 with Retry-After, nothing kept
         conversation = (
             Conversation.objects.create(owner=owner, title=question[:MAX_TITLE_CHARS])
             if conversation_id is None

@@ -1,4 +1,4 @@
-"""Admission control: a question the answer workers could not answer in time is refused at once (503 busy)."""
+"""Admission control: a question the answer workers could not answer in time is refused at once (429 busy)."""
 
 from datetime import timedelta
 
@@ -47,7 +47,7 @@ def test_without_a_known_pace_no_more_than_the_workers_are_admitted(admitting, a
     _asked(alice, 1)
     with pytest.raises(ApplicationError) as caught:
         _admit()
-    assert (caught.value.status, caught.value.code, caught.value.retry_after) == (503, "busy", 5)
+    assert (caught.value.status, caught.value.code, caught.value.retry_after) == (429, "busy", 5)
     assert caught.value.headers() == {"Retry-After": "5"}
 
 
@@ -108,7 +108,7 @@ def test_the_api_answers_busy_with_retry_after_and_keeps_nothing(admitting, alic
     before = Answer.objects.count()
     for stream in (False, True):
         response = alice_api.post("/api/ask/", {"question": "Anything?", "stream": stream}, format="json")
-        assert response.status_code == 503
+        assert response.status_code == 429
         assert response["Retry-After"] == "5"
         assert response.json()["error"]["code"] == "busy"
     assert Answer.objects.count() == before
