@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from documents import pdfium
 from documents.models import Document
 
 SCALE = 1.5  # 108 dpi: a page reads well at about 900 px wide
@@ -40,22 +41,13 @@ def page_png(document: Document, number: int) -> bytes:
 
 
 def _render(document: Document, number: int) -> bytes:
-    import pypdfium2  # type: ignore[import-untyped]
-
     with document.file.open("rb") as handle:
         data = handle.read()
     try:
-        pdf = pypdfium2.PdfDocument(data)
-        try:
-            if number > len(pdf):
-                raise PageImageError(f"The document has no page {number}.")
-            page = pdf[number - 1]
-            width, height = page.get_size()
-            scale = min(SCALE, math.sqrt(MAX_PIXELS / max(1.0, width * height)))
-            image = page.render(scale=scale).to_pil()
-        finally:
-            pdf.close()
-    except pypdfium2.PdfiumError as exc:
+        image = pdfium.render_page(data, number, lambda w, h: min(SCALE, math.sqrt(MAX_PIXELS / max(1.0, w * h))))
+    except pdfium.PageMissing as exc:
+        raise PageImageError(str(exc)) from exc
+    except pdfium.RenderError as exc:
         raise PageImageError(f"Page {number} could not be rendered.") from exc
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)

@@ -39,6 +39,13 @@ VENV_BIN = Path(sys.executable).parent
 
 
 TIERS = ("stack", "vllm", "browser")
+_LAST_TEST = ROOT / "var" / "pytest-last-test"  # scripts/test names it when pytest dies without a report
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    """Note the test starting, so a crash of the interpreter itself (a segfault in an extension) names it."""
+    _LAST_TEST.parent.mkdir(exist_ok=True)
+    _LAST_TEST.write_text(nodeid + "\n")
 _TIER_FIXTURES = {"chroma_server": "stack", "celery_worker_process": "stack", "vllm_servers": "vllm"}
 
 

@@ -8,6 +8,7 @@ import logging
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, LimitReachedError, WrongPasswordError
 
+from documents import pdfium
 from documents.formats.base import ExtractionError, Page, Progress, no_progress
 from documents.formats.image import OcrError, ocr, ocr_label
 
@@ -68,15 +69,9 @@ def _text_layer(data: bytes) -> list[str]:
 
 def _render(data: bytes, number: int) -> bytes:
     """One page as a PNG, for OCR."""
-    import pypdfium2  # type: ignore[import-untyped]
-
     try:
-        document = pypdfium2.PdfDocument(data)
-        try:
-            image = document[number - 1].render(scale=OCR_DPI / 72).to_pil()
-        finally:
-            document.close()
-    except pypdfium2.PdfiumError as exc:
+        image = pdfium.render_page(data, number, lambda w, h: OCR_DPI / 72)
+    except (pdfium.PageMissing, pdfium.RenderError) as exc:
         raise OcrError(f"page {number} could not be rendered: {exc}") from exc
     out = io.BytesIO()
     image.save(out, format="PNG")
