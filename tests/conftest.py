@@ -46,6 +46,8 @@ def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) 
     """Note the test starting, so a crash of the interpreter itself (a segfault in an extension) names it."""
     _LAST_TEST.parent.mkdir(exist_ok=True)
     _LAST_TEST.write_text(nodeid + "\n")
+
+
 _TIER_FIXTURES = {"chroma_server": "stack", "celery_worker_process": "stack", "vllm_servers": "vllm"}
 
 
