@@ -11,7 +11,8 @@ PDF = files.pdf([f"Page number {n}." for n in range(1, 9)])
 
 
 def _size(number: int) -> tuple[int, int]:
-    return pdfium.render_page(PDF, number, lambda w, h: 1.0).size
+    width, height = pdfium.render_page(PDF, number, lambda w, h: 1.0).size
+    return int(width), int(height)
 
 
 def test_pages_rendered_from_eight_threads_at_once_all_come_back():
