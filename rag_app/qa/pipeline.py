@@ -12,7 +12,6 @@ import time
 from dataclasses import replace
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -22,7 +21,7 @@ from rag_app.index import service as index
 from rag_app.providers import base, registry
 from rag_app.providers.base import Prompt, Repetition
 from rag_app.qa import answer_html, budget, citations, ending, failures, prompts, stream, verify_answer
-from rag_app.qa.models import Answer, BatchQuestion
+from rag_app.qa.models import Answer
 from rag_app.qa.retrieval import Retrieval, Scope, Source, retrieve
 from rag_app.qa.verification.loop_guard import LoopGuard
 
@@ -98,22 +97,32 @@ class _Watch:
             raise _Stopped(Answer.Status.CANCELLED, "cancelled", ABANDONED)
 
 
-def answer_deadline(answer: Answer) -> float:
+def answer_deadline(answer: Answer, *, batch: bool = False) -> float:
     """The monotonic time by which the worker ends this answer: before the asker's wait (ANSWER_TIMEOUT) is over.
 
     A batch question has nobody waiting: its time starts when a worker takes it.
     """
-    if BatchQuestion.objects.filter(answer_id=answer.pk).exists():
+    if batch:
         return time.monotonic() + settings.ANSWER_TIMEOUT
     waited = (timezone.now() - answer.created_at).total_seconds()
     return time.monotonic() + settings.ANSWER_TIMEOUT - DEADLINE_MARGIN_SECONDS - waited
 
 
-def answer_generate(*, answer_id: int) -> Answer:
+def answer_generate(*, answer_id: int, batch: bool = False) -> Answer:
     """Produce the answer under its lease, sending token, citations and done events (or one error event).
 
     Only a pending answer is taken (compare-and-set): a second delivery of the same question does nothing.
+    The provider calls' log rows are saved once the final event is out (off the asker's wait). batch: a
+    question of a batch (nobody waits for it).
     """
+    try:
+        with registry.calls_saved_later() as calls:
+            return _answer(answer_id, batch)
+    finally:
+        registry.save_calls(calls)
+
+
+def _answer(answer_id: int, batch: bool) -> Answer:
     answer = Answer.objects.select_related("owner", "conversation").get(pk=answer_id)
     holder = leases.acquire(
         Answer.objects.filter(status=Answer.Status.PENDING), answer.pk, status=Answer.Status.STREAMING
@@ -123,7 +132,7 @@ def answer_generate(*, answer_id: int) -> Answer:
         answer.refresh_from_db()
         return answer
     publisher = stream.Publisher(answer.pk)
-    deadline = answer_deadline(answer)
+    deadline = answer_deadline(answer, batch=batch)
     error_code = ""
     try:
         with leases.heartbeat(Answer, answer.pk, holder) as lost, base.deadline(deadline):
@@ -148,11 +157,9 @@ def answer_generate(*, answer_id: int) -> Answer:
     log.info("Answer %s %s (%s)", answer.pk, answer.status, path)
     answer.duration_ms = int((answer.finished_at - answer.created_at).total_seconds() * 1000)
     answer.lease_expires_at, answer.worker, answer.resend_at = None, "", None
-    with transaction.atomic():
-        if not Answer.objects.select_for_update().filter(pk=answer.pk, worker=holder).exists():
-            answer.refresh_from_db()  # ended elsewhere meanwhile (cancelled, reaped): that stays
-            return answer
-        answer.save()
+    if not leases.release(Answer, answer.pk, holder, **_fields(answer)):  # one UPDATE, only while it is ours
+        answer.refresh_from_db()  # ended elsewhere meanwhile (cancelled, reaped): that stays
+        return answer
     # the final event only once the row says so: a waiting client reads the row when it hears it
     if answer.status == Answer.Status.DONE:
         publisher.send(
@@ -262,6 +269,7 @@ def _stream(answer: Answer, sources: list[Source], prompt: Prompt, tokens: _Toke
     controls = repetition()
     guard = LoopGuard() if settings.ANSWER_LOOP_GUARD else None
     finish_reason = ""
+    pieces = 0  # streamed deltas with text: one token each on vLLM and Ollama
     db.release_connection()  # generation takes seconds: do not hold a connection per answer meanwhile
     watch.check()
     generation_started = time.monotonic()
@@ -275,6 +283,7 @@ def _stream(answer: Answer, sources: list[Source], prompt: Prompt, tokens: _Toke
                 if answer.first_token_ms is None:
                     answer.first_token_ms = _ms_since(answer)
                 tokens.add(delta.text)
+                pieces += 1
                 if guard is not None and guard.feed(delta.text):
                     break
             if delta.usage:
@@ -292,6 +301,9 @@ def _stream(answer: Answer, sources: list[Source], prompt: Prompt, tokens: _Toke
     looped = guard is not None and guard.looped
     if looped and not answer.provider:  # stopped before the final delta: who was asked
         answer.provider, answer.model = chat.endpoint.kind, chat.endpoint.model
+    counted = "server" if answer.completion_tokens else "stream"
+    if not answer.completion_tokens:  # no usage reported (stopped before the final delta): what it streamed
+        answer.completion_tokens = pieces
     answer.truncated = finish_reason == "length" and not looped
     answer.checks["generation"] = {
         "repetition": controls.as_dict(),
@@ -299,6 +311,7 @@ def _stream(answer: Answer, sources: list[Source], prompt: Prompt, tokens: _Toke
         "temperature": settings.ANSWER_TEMPERATURE,
         "finish_reason": "repeating" if looped else finish_reason,
         "loop_guard": {"enabled": guard is not None, "stopped": looped},
+        "completion_tokens_from": counted,
     }
     return guard.result.strip() if guard is not None and looped else tokens.text
 
@@ -371,6 +384,12 @@ def _standalone(answer: Answer) -> tuple[str, int]:
     if not rewritten or len(rewritten) > 3 * len(answer.question) + 200:
         return f"{history[-1][0]} {answer.question}", len(earlier)
     return rewritten, len(earlier)
+
+
+def _fields(answer: Answer) -> dict[str, object]:
+    """Every stored field of the answer but its id and lease (what save() would write)."""
+    skip = {"id", "lease_expires_at", "worker"}
+    return {f.attname: getattr(answer, f.attname) for f in Answer._meta.concrete_fields if f.attname not in skip}
 
 
 def _ms_since(answer: Answer) -> int:

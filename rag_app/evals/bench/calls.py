@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from rag_app.evals.bench.metrics import RequestResult
@@ -43,22 +43,37 @@ def model_for(kind: str, role: Role, *, layer: bool = False) -> Any:
 
 
 def timed_chat(
-    model: ChatModel, question: Prompt, *, max_tokens: int, repetition: Repetition | None = None
+    model: ChatModel,
+    question: Prompt,
+    *,
+    max_tokens: int,
+    repetition: Repetition | None = None,
+    stop: Callable[[str], bool] | None = None,
 ) -> RequestResult:
     """Stream one answer at temperature 0, stamping every chunk that carries text as it arrives.
 
     Output tokens are the server's completion count when it reports one, else the number of chunks.
     repetition: the sampling controls to send (the ones an app answer used, so the server does the same work).
+    stop: fed each chunk's text; True closes the stream there (the app's loop guard, so both paths generate
+    the same tokens).
     """
     messages = question.messages()
     token_times: list[float] = []
     reported = 0
     start = time.perf_counter()
-    for delta in model.stream(messages, max_tokens=max_tokens, temperature=0.0, repetition=repetition):
-        if delta.text:
-            token_times.append(time.perf_counter())
-        if delta.usage is not None:
-            reported = delta.usage.completion_tokens
+    deltas = model.stream(messages, max_tokens=max_tokens, temperature=0.0, repetition=repetition)
+    try:
+        for delta in deltas:
+            if delta.text:
+                token_times.append(time.perf_counter())
+                if stop is not None and stop(delta.text):
+                    break
+            if delta.usage is not None:
+                reported = delta.usage.completion_tokens
+    finally:
+        close = getattr(deltas, "close", None)
+        if close is not None:
+            close()
     end = time.perf_counter()
     return RequestResult(
         ok=bool(token_times),

@@ -29,6 +29,7 @@ from rag_app.evals.bench.server_load import LoadSampler
 from rag_app.providers import registry
 from rag_app.providers.config import role_config
 from rag_app.qa.models import Answer
+from rag_app.qa.verification.loop_guard import LoopGuard
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 
@@ -56,8 +57,8 @@ class Command(BaseCommand):
             "--direct-sampling",
             choices=("app", "defaults"),
             default="app",
-            help="app: the direct path sends the repetition controls the app's answers used (like with like); "
-            "defaults: the server's defaults, as this command did before",
+            help="app: the direct path sends the repetition controls the app's answers used and stops where the "
+            "app's loop guard would (like with like); defaults: the server's defaults, to max_tokens",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -143,6 +144,7 @@ class Command(BaseCommand):
                     self.prompts[q],
                     max_tokens=settings.ANSWER_MAX_TOKENS,
                     repetition=self.prompts[q].repetition() if self.same_sampling else None,
+                    stop=LoopGuard().feed if self.same_sampling and settings.ANSWER_LOOP_GUARD else None,
                 ),
                 picked,
                 level,
