@@ -1,6 +1,7 @@
 """Provider choices the operators make in the admin, the last health check, and a log of calls."""
 
 from django.db import models
+from django.utils import timezone
 
 from rag_app.providers.base import ROLES
 
@@ -85,7 +86,8 @@ class ProviderCall(models.Model):
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
     inputs = models.PositiveIntegerField(default=0, help_text="Texts embedded in this call.")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # when the call ended: set by the caller, as the row may be saved later (registry.calls_saved_later)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]

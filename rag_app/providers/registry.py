@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import contextvars
 import itertools
 import logging
 import random
@@ -96,9 +97,31 @@ def _call_row(role: Role, endpoint: Endpoint, started: float, error: ProviderErr
     )
 
 
+_deferred: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("deferred_calls", default=None)
+
+
+@contextlib.contextmanager
+def calls_saved_later() -> Iterator[list[Any]]:
+    """Collect the call-log rows made in this block (and threads it starts with its context) instead of saving them.
+
+    Work on a latency path (an answer) saves them with save_calls once its result is out: no insert and commit
+    between the question and its first token, or between the last token and the final event.
+    """
+    rows: list[Any] = []
+    token = _deferred.set(rows)
+    try:
+        yield rows
+    finally:
+        _deferred.reset(token)
+
+
 def _save_calls(rows: list[Any]) -> None:
     from rag_app.providers.models import ProviderCall
 
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.extend(rows)  # list.extend is atomic: pool threads may add at the same time
+        return
     try:
         ProviderCall.objects.bulk_create(rows)
     except DatabaseError:  # the call log must never break the call itself
@@ -106,7 +129,7 @@ def _save_calls(rows: list[Any]) -> None:
 
 
 def save_calls(rows: list[Any]) -> None:
-    """Record call-log rows collected by GuardedEmbedder.embed_unlogged."""
+    """Record call-log rows collected by GuardedEmbedder.embed_unlogged or calls_saved_later."""
     _save_calls(rows)
 
 

@@ -98,3 +98,19 @@ def test_the_cache_can_be_turned_off(alice, settings):
     _, cached = query_vectors.vector(embedder, "Where is the tower?", calls)
     assert not cached
     assert len(calls) == 2
+
+
+def test_provider_calls_of_an_answer_are_saved_after_it_with_the_time_they_were_made(alice):
+    ready_document(alice, "tower.txt", TOWER)
+    before = ProviderCall.objects.count()
+    with registry.calls_saved_later() as rows:
+        index.embedder(alice.pk).embed_batch(["Where is the tower?"])
+        assert ProviderCall.objects.count() == before  # nothing written on the latency path
+    assert [row.role for row in rows][-1] == "embeddings"
+    registry.save_calls(rows)
+    assert ProviderCall.objects.count() == before + len(rows)
+    body = answer_now(alice, "How tall is the Eiffel Tower?")
+    answer = Answer.objects.get(pk=body["id"])
+    chat = ProviderCall.objects.filter(role="chat").get()
+    assert chat.created_at <= answer.finished_at  # made during the answer, though saved after its final event
+    assert chat.ok
