@@ -110,7 +110,7 @@ def batch_question_answer(*, batch_id: int, answer_id: int) -> None:
         item = BatchQuestion.objects.select_related("answer").filter(answer_id=answer_id).first()
         if item is not None and item.answer.status in _BUSY:
             BatchQuestion.objects.filter(pk=item.pk).update(started_at=timezone.now())
-            pipeline.answer_generate(answer_id=answer_id)
+            pipeline.answer_generate(answer_id=answer_id, batch=True)
     except Answer.DoesNotExist:
         pass  # its conversation was deleted meanwhile
     except Exception as exc:

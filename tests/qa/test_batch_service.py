@@ -107,7 +107,7 @@ def test_an_unexpected_error_fails_the_question_and_the_batch_still_finishes(ali
     created = create(alice, ["Anything?"])
     answer = Answer.objects.get(batch_question__batch=created)
 
-    def broken(*, answer_id):
+    def broken(*, answer_id, batch):
         Answer.objects.filter(pk=answer_id).update(status=Answer.Status.STREAMING)
         raise RuntimeError("disk on fire")
 
