@@ -80,11 +80,12 @@ def answer_admit() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-    workers, ahead, service = settings.ANSWER_WORKERS, in_flight(), service_seconds()
+    workers, ahead = settings.ANSWER_WORKERS, in_flight()
+    if ahead < min(workers, settings.ANSWER_MAX_IN_FLIGHT):
+        return  # a worker is free: it starts at once, and its deadline still ends it in time if it is slow
+    service = service_seconds()  # read only when the answer would queue: two queries off the common path
     if ahead >= settings.ANSWER_MAX_IN_FLIGHT:
         retry = service / workers if service else 5.0
-    elif ahead < workers:
-        return  # a worker is free: it starts at once, and its deadline still ends it in time if it is slow
     elif service is None:
         retry = 5.0  # no pace known yet: no more than the workers can start at once
     elif expected_seconds(ahead=ahead, workers=workers, service=service) <= _BUDGET_SHARE * settings.ANSWER_TIMEOUT:

@@ -45,14 +45,14 @@ def answer_create(
     scope = Scope(tuple(sorted(set(document_ids))), tuple(sorted({t.strip().lower() for t in tags if t.strip()})))
     with transaction.atomic():
         admission.answer_admit()  # busy: a quick 429 with Retry-After, nothing kept
-        conversation = (
-            Conversation.objects.create(owner=owner, title=question[:MAX_TITLE_CHARS])
-            if conversation_id is None
-            else Conversation.objects.filter(owner=owner, pk=conversation_id).first()
-        )
-        if conversation is None:
-            raise ApplicationError("Conversation not found.", status=404, code="not_found")
-        conversation.save(update_fields=["updated_at"])
+        conversation: Conversation | None
+        if conversation_id is None:
+            conversation = Conversation.objects.create(owner=owner, title=question[:MAX_TITLE_CHARS])
+        else:
+            conversation = Conversation.objects.filter(owner=owner, pk=conversation_id).first()
+            if conversation is None:
+                raise ApplicationError("Conversation not found.", status=404, code="not_found")
+            conversation.save(update_fields=["updated_at"])  # a follow-up: the conversation moves to the top
         answer = Answer.objects.create(
             owner=owner,
             conversation=conversation,

@@ -119,3 +119,22 @@ def test_expected_seconds_counts_rounds_of_workers():
     assert admission.expected_seconds(ahead=0, workers=8, service=10.0) == 10.0
     assert admission.expected_seconds(ahead=7, workers=8, service=10.0) == 10.0
     assert admission.expected_seconds(ahead=8, workers=8, service=10.0) == 20.0
+
+
+def test_a_question_that_finds_a_worker_free_costs_the_lock_and_one_count(alice, admitting, django_assert_num_queries):
+    _finished(alice, 5, seconds=80.0)  # a slow pace, which would refuse a queued question
+    _asked(alice, 1)
+    expected = 2 if transaction.get_connection().vendor == "postgresql" else 1
+    with django_assert_num_queries(expected):
+        admission.answer_admit()  # 1 in flight, 2 workers: admitted without reading the pace
+
+
+def test_recording_a_new_question_is_a_handful_of_statements(alice, admitting, django_assert_num_queries):
+    from rag_app.qa import services
+
+    # the lock and the count (admission), the conversation, the answer, and the test transaction's savepoint
+    # and its release; no pace read, no second save of the conversation just made (the task is sent when the
+    # transaction commits, which a test's never does)
+    expected = 6 if transaction.get_connection().vendor == "postgresql" else 5
+    with django_assert_num_queries(expected):
+        services.answer_create(owner=alice, question="How tall is the tower?")
