@@ -8,6 +8,8 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 
+from django.db import connection
+
 from rag_app.providers.base import Embedder, ProviderError
 from rag_app.vectorstore import Collection
 
@@ -20,6 +22,8 @@ _KEY = "embedding_fingerprint"
 
 _lock = threading.Lock()
 _checked: dict[tuple[str, object], float] = {}
+_refreshing: set[tuple[str, object]] = set()  # pairs being checked again in the background
+_epoch = [0]  # bumped by forget(): a background check begun before it keeps no verdict
 _current: dict[object, tuple[float, Fingerprint]] = {}  # by endpoint: one probe serves every owner's collection
 
 
@@ -80,12 +84,27 @@ def store(collection: Collection, value: Fingerprint) -> None:
 def ensure_matches(collection: Collection, embedder: Embedder) -> None:
     """Stop with a clear error when collection was built by another embedder; an empty one adopts this one.
 
-    Checked at most every few seconds per process, collection and endpoint.
+    Checked at most every few seconds per process, collection and endpoint. Once a pair has passed, a check
+    that is due runs in a background thread while the caller goes on (no probe on a question's path); if it
+    fails, the next caller checks again itself, and gets the error.
     """
     key = (collection.name, embedder.endpoint)
     with _lock:
-        if time.monotonic() - _checked.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
+        last = _checked.get(key)
+        if last is not None and time.monotonic() - last < _RECHECK_SECONDS:
             return
+        if last is not None:
+            if key not in _refreshing:
+                _refreshing.add(key)
+                args = (key, collection, embedder, _epoch[0])
+                threading.Thread(target=_recheck, args=args, name="fingerprint-check", daemon=True).start()
+            return
+    _check(collection, embedder)
+    with _lock:
+        _checked[key] = time.monotonic()
+
+
+def _check(collection: Collection, embedder: Embedder) -> None:
     current = _current_of(embedder)
     known = stored(collection)
     if known is None:
@@ -98,8 +117,23 @@ def ensure_matches(collection: Collection, embedder: Embedder) -> None:
             permanent=True,
             provider=embedder.endpoint.kind,
         )
-    with _lock:
-        _checked[key] = time.monotonic()
+
+
+def _recheck(key: tuple[str, object], collection: Collection, embedder: Embedder, epoch: int) -> None:
+    """The background check of a pair that passed before: passed again, or forgotten (the next caller checks)."""
+    try:
+        _check(collection, embedder)
+    except Exception:  # noqa: BLE001 - a mismatch or a server away: the next caller's own check raises it
+        with _lock:
+            _checked.pop(key, None)
+    else:
+        with _lock:
+            if epoch == _epoch[0]:
+                _checked[key] = time.monotonic()
+    finally:
+        with _lock:
+            _refreshing.discard(key)
+        connection.close()  # the probe's call-log row used this thread's own connection
 
 
 def _current_of(embedder: Embedder) -> Fingerprint:
@@ -117,5 +151,6 @@ def _current_of(embedder: Embedder) -> Fingerprint:
 def forget() -> None:
     """Check again on next use (after a rebuild, or a settings change)."""
     with _lock:
+        _epoch[0] += 1
         _checked.clear()
         _current.clear()

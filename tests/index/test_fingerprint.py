@@ -1,5 +1,7 @@
 """The index remembers which embedder built it; another vector space stops ingestion and Q&A."""
 
+import threading
+
 import pytest
 from django.core.files.base import ContentFile
 
@@ -56,3 +58,21 @@ def test_mismatch_blocks_questions_with_a_clear_error(own_collection, alice):
     message = answer["error"]
     assert "rebuild_index" in message
     assert "local:all-MiniLM-L6-v2 (384-d)" in message
+
+
+def test_a_due_recheck_runs_beside_the_caller_and_a_mismatch_it_finds_stops_the_next_one(
+    own_collection, alice, monkeypatch
+):
+    collection = index.live(alice.pk)
+    embedder = index.embedder(alice.pk)  # first check: by the caller, stores the fingerprint
+    fingerprint.store(collection, OTHER_SPACE)  # the index changes hands behind the process's back
+    key = (collection.name, embedder.endpoint)
+    monkeypatch.setitem(fingerprint._checked, key, fingerprint._checked[key] - fingerprint._RECHECK_SECONDS)
+    probes_before = len(fingerprint._refreshing)
+    fingerprint.ensure_matches(collection, embedder)  # due: the caller goes on, a thread checks
+    for thread in [t for t in threading.enumerate() if t.name == "fingerprint-check"]:
+        thread.join(timeout=30)
+    assert len(fingerprint._refreshing) == probes_before
+    assert key not in fingerprint._checked  # the background check failed: forgotten
+    with pytest.raises(fingerprint.EmbeddingMismatch, match="rebuild_index"):
+        fingerprint.ensure_matches(collection, embedder)  # this caller checks itself, and is stopped
