@@ -80,7 +80,7 @@ def acquire(queryset: models.QuerySet[Any], pk: int, **changes: Any) -> str | No
     return holder if taken else None
 
 
-def release(model: type[models.Model], pk: int, holder: str, **changes: Any) -> bool:
+def release(model: type[models.Model], pk: int, holder: str, /, **changes: Any) -> bool:
     """Give the lease back (with changes to the row); False when someone else holds it now."""
     return bool(model._default_manager.filter(pk=pk, worker=holder).update(lease_expires_at=None, worker="", **changes))
 
