@@ -91,10 +91,8 @@ def ensure_matches(collection: Collection, embedder: Embedder) -> None:
     key = (collection.name, embedder.endpoint)
     with _lock:
         last = _checked.get(key)
-        if last is not None and time.monotonic() - last < _RECHECK_SECONDS:
-            return
-        if last is not None:
-            if key not in _refreshing:
+        if last is not None:  # passed before: never checked on the caller's time again
+            if time.monotonic() - last >= _RECHECK_SECONDS and key not in _refreshing:
                 _refreshing.add(key)
                 args = (key, collection, embedder, _epoch[0])
                 threading.Thread(target=_recheck, args=args, name="fingerprint-check", daemon=True).start()

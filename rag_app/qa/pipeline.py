@@ -301,9 +301,9 @@ def _stream(answer: Answer, sources: list[Source], prompt: Prompt, tokens: _Toke
     looped = guard is not None and guard.looped
     if looped and not answer.provider:  # stopped before the final delta: who was asked
         answer.provider, answer.model = chat.endpoint.kind, chat.endpoint.model
-    counted = "server" if answer.completion_tokens else "stream"
+    counted = "server"
     if not answer.completion_tokens:  # no usage reported (stopped before the final delta): what it streamed
-        answer.completion_tokens = pieces
+        answer.completion_tokens, counted = pieces, "stream"
     answer.truncated = finish_reason == "length" and not looped
     answer.checks["generation"] = {
         "repetition": controls.as_dict(),
